@@ -1,0 +1,72 @@
+/**
+ * JimBot Bus command line: `serve` (the default) starts the bus; `--help` explains.
+ * @module
+ */
+import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
+import { createLogger } from "./src/logger.ts";
+import { startApp, VERSION } from "./src/app.ts";
+
+const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
+
+Usage:
+  jimbot [serve] [options]     run the bus (REST ingest for BalatroMCP, read API, commands)
+  jimbot --help                this text
+
+Every option can also be set by the environment variable shown beside it; a flag wins.
+
+Options:
+${optionsHelp()}
+`;
+
+async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  const command = first === undefined || first.startsWith("-") ? "serve" : first;
+  const commandArgs = command === first ? rest : args;
+  switch (command) {
+    case "serve":
+      return await serve(commandArgs);
+    case "help":
+      write(USAGE);
+      return 0;
+    default:
+      writeError(`Unknown command "${command}"; run with --help for the list`);
+      return 2;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = loadConfig(args, Deno.env.toObject());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    writeError(err.message);
+    return 2;
+  }
+  if (parsed.help) {
+    write(USAGE);
+    return 0;
+  }
+  if (parsed.rest.length > 0) {
+    writeError(`Cannot start: unexpected argument "${parsed.rest[0]}" (see --help)`);
+    return 2;
+  }
+  const logger = createLogger(parsed.config.logLevel);
+  const app = await startApp(parsed.config, logger);
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => app.stop().then(resolve));
+  }
+  await stopped;
+  return 0;
+}
+
+const encoder = new TextEncoder();
+function write(text: string): void {
+  Deno.stdout.writeSync(encoder.encode(text));
+}
+function writeError(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text + "\n"));
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

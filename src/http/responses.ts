@@ -1,0 +1,57 @@
+/**
+ * Building answers: JSON with Content-Length framing (the mod's raw-socket backend cannot
+ * de-chunk), the error body of design §7, NDJSON streams for readers.
+ * @module
+ */
+import { BusError, HTTP_STATUS } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** A JSON answer; a string body makes Deno.serve send Content-Length, never chunked. */
+export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  h.set("content-type", JSON_TYPE);
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+/** The error body `{"status":"error","error":…,"details":[…]}` with a fitting status. */
+export function errorResponse(err: unknown, logger: Logger): Response {
+  if (!(err instanceof BusError)) {
+    logger.error("request failed", { error: err });
+    return json(500, {
+      status: "error",
+      error: "The bus failed to handle this request; it is logged, please retry",
+      details: [],
+    });
+  }
+  const headers: Record<string, string> = {};
+  if (err.opts.retryAfterS !== undefined) headers["retry-after"] = String(err.opts.retryAfterS);
+  if (err.opts.allow) headers["allow"] = err.opts.allow.join(", ");
+  if (err.kind === "timeout") headers["connection"] = "close";
+  return json(
+    HTTP_STATUS[err.kind],
+    { status: "error", error: err.message, details: err.opts.details ?? [] },
+    headers,
+  );
+}
+
+const encoder = new TextEncoder();
+
+/** Streams one JSON line per item as `application/x-ndjson`. */
+export function ndjson(lines: AsyncIterable<string>, headers: HeadersInit = {}): Response {
+  const iter = lines[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iter.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value + "\n"));
+    },
+    async cancel() {
+      await iter.return?.();
+    },
+  });
+  const h = new Headers(headers);
+  h.set("content-type", "application/x-ndjson; charset=utf-8");
+  return new Response(body, { status: 200, headers: h });
+}

@@ -1,0 +1,185 @@
+/**
+ * The REST surface on one screen: the mod's routes (protocol doc §2), the read API, the
+ * command queue and operations.
+ * @module
+ */
+import { BusError } from "../errors.ts";
+import { commandLines } from "../commands/mod.ts";
+import { parseLenientJson } from "../ingest/mod.ts";
+import { compileTopicPatterns, LogSaturatedError, type TopicMatcher } from "../log/mod.ts";
+import { readBody } from "./body.ts";
+import { json, ndjson } from "./responses.ts";
+import type { Route, RouteContext } from "./route.ts";
+
+export const routes: readonly Route[] = [
+  { method: "POST", path: "/api/v1/events", handle: postEvent },
+  { method: "GET", path: "/api/v1/events", handle: getEvents },
+  { method: "POST", path: "/api/v1/events/batch", handle: postBatch },
+  { method: "POST", path: "/api/v1/events/health", handle: () => json(200, { status: "ok" }) },
+  { method: "GET", path: "/api/v1/events/{offset}", handle: getEvent },
+  { method: "GET", path: "/api/v1/deadletter", handle: getDeadLetters },
+  { method: "POST", path: "/api/v1/commands", handle: postCommands },
+  { method: "GET", path: "/api/v1/commands/poll", handle: pollCommands },
+  { method: "GET", path: "/health", handle: health },
+  { method: "GET", path: "/ready", handle: ready },
+  { method: "GET", path: "/metrics", handle: metrics },
+];
+
+const READ_LIMIT_DEFAULT = 100;
+const READ_LIMIT_MAX = 100_000;
+const POLL_MAX_COMMANDS = 1_000;
+
+async function postEvent({ req, url, deps }: RouteContext): Promise<Response> {
+  const body = await jsonBody(req, deps.limits);
+  return json(200, await saturationAware(() => deps.ingest.acceptEvent(body, url.pathname)));
+}
+
+async function postBatch({ req, url, deps }: RouteContext): Promise<Response> {
+  const body = await jsonBody(req, deps.limits);
+  return json(200, await saturationAware(() => deps.ingest.acceptBatch(body, url.pathname)));
+}
+
+function getEvents({ url, deps }: RouteContext): Response {
+  const from = intParam(url, "from", 0);
+  const limit = Math.min(intParam(url, "limit", READ_LIMIT_DEFAULT), READ_LIMIT_MAX);
+  const topics = topicParam(url);
+  const { first, head } = deps.log.bounds();
+  const lines = mapAsync(deps.log.read(from, { limit, topics }), (e) => e.json);
+  return ndjson(lines, { "x-log-first": String(first), "x-log-head": String(head) });
+}
+
+async function getEvent({ params, deps }: RouteContext): Promise<Response> {
+  const raw = params.offset;
+  if (!/^\d+$/.test(raw)) {
+    throw new BusError("malformed", `The offset must be a non-negative integer: got "${raw}"`);
+  }
+  const offset = Number(raw);
+  for await (const e of deps.log.read(offset, { limit: 1 })) {
+    if (e.offset === offset) {
+      return new Response(e.json, {
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
+    }
+  }
+  const { first, head } = deps.log.bounds();
+  throw new BusError(
+    "not_found",
+    `No event at offset ${offset}; the log holds ${first} to ${head - 1}`,
+    {
+      details: [{ offset, first, head }],
+    },
+  );
+}
+
+function getDeadLetters({ url, deps }: RouteContext): Response {
+  const from = intParam(url, "from", 0);
+  const limit = Math.min(intParam(url, "limit", READ_LIMIT_DEFAULT), READ_LIMIT_MAX);
+  return ndjson(deps.log.readDeadLetters(from, limit));
+}
+
+async function postCommands({ req, deps }: RouteContext): Promise<Response> {
+  const text = new TextDecoder().decode(await jsonBody(req, deps.limits));
+  let body: unknown;
+  try {
+    body = parseLenientJson(text, deps.limits.maxJsonDepth).value;
+  } catch (err) {
+    throw new BusError("malformed", `Cannot parse commands: ${(err as Error).message}`);
+  }
+  const lines = commandLines(body, deps.limits.maxCommandsPerRequest);
+  await deps.commands.enqueue(lines);
+  return json(200, { status: "ok", queued: lines.length, commands: lines });
+}
+
+/** The mod's poll: plain text, one command per line, empty when none; never held open. */
+async function pollCommands({ deps }: RouteContext): Promise<Response> {
+  const lines = await deps.commands.take(POLL_MAX_COMMANDS);
+  const body = lines.length ? lines.join("\n") + "\n" : "";
+  return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+function health({ deps }: RouteContext): Response {
+  const { first, head } = deps.log.bounds();
+  return json(200, {
+    status: "healthy",
+    version: deps.version,
+    uptime_seconds: Math.floor((performance.now() - deps.startedAtMs) / 1000),
+    log_head: head,
+    log_first: first,
+    metadata: { service: "jimbot-bus", protocol_version: "1.0" },
+  });
+}
+
+function ready({ deps }: RouteContext): Response {
+  if (!deps.isReady()) {
+    throw new BusError("not_ready", "The bus is starting or shutting down", { retryAfterS: 1 });
+  }
+  return json(200, { status: "ready" });
+}
+
+async function metrics({ deps }: RouteContext): Promise<Response> {
+  return new Response(await deps.metricsText(), {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
+}
+
+// ---- helpers shared by the handlers above ----
+
+const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json)|text\/plain)$/;
+
+/** The body of a JSON POST, refusing other media types (the mod sends application/json). */
+async function jsonBody(req: Request, limits: RouteContext["deps"]["limits"]): Promise<Uint8Array> {
+  const type = req.headers.get("content-type")?.split(";")[0].trim().toLowerCase();
+  if (type && !JSON_TYPES.test(type)) {
+    throw new BusError(
+      "unsupported_media_type",
+      `Content-Type ${type} is not accepted here; send application/json`,
+      {
+        details: [{ content_type: type, accepted: ["application/json"] }],
+      },
+    );
+  }
+  const body = await readBody(req, limits);
+  if (body.length === 0) {
+    throw new BusError("malformed", "The request body is empty; send a JSON object");
+  }
+  return body;
+}
+
+/** A full commit pipeline is the one case where producers are asked to come back (429). */
+async function saturationAware<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof LogSaturatedError)) throw err;
+    throw new BusError("over_limit", "The event log is saturated; retry shortly", {
+      retryAfterS: 1,
+      details: [{ pending_events: err.pendingEvents }],
+    });
+  }
+}
+
+function intParam(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) {
+    throw new BusError(
+      "malformed",
+      `Query parameter "${name}" must be a non-negative integer: got "${raw}"`,
+    );
+  }
+  return Number(raw);
+}
+
+function topicParam(url: URL): TopicMatcher | undefined {
+  const raw = url.searchParams.get("topic");
+  if (raw === null || raw === "") return undefined;
+  try {
+    return compileTopicPatterns(raw);
+  } catch (err) {
+    throw new BusError("malformed", (err as Error).message, { details: [{ topic: raw }] });
+  }
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, f: (t: T) => U): AsyncIterable<U> {
+  for await (const item of items) yield f(item);
+}

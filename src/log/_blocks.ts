@@ -1,0 +1,218 @@
+/**
+ * The on-disk layout of the event log in Deno KV, and the writer that packs events into it.
+ *
+ * Deno KV: a value holds ≤ 64 KiB, an atomic commit ≤ 1000 mutations and ≤ 800 KiB, and the
+ * per-commit cost dominates, so envelopes are packed into blocks (many events per value, many
+ * values per commit). Keys:
+ *   ["ev", first]        block: a header line then one envelope JSON line per offset
+ *   ["idx", first]       {t, ids}: commit time and the client event_ids of the block
+ *   ["big", offset, i]   chunk i of an envelope too large for a block (its line is empty)
+ *   ["dl", seq]          dead letter {t, line} or {t, chunks}
+ *   ["dlbig", seq, i]    chunk i of a large dead letter
+ *   ["meta", name]       head, dlhead (next offset / sequence), first (oldest retained offset)
+ * @module
+ */
+
+export const KEY = {
+  block: (first: number): Deno.KvKey => ["ev", first],
+  idx: (first: number): Deno.KvKey => ["idx", first],
+  chunk: (offset: number, i: number): Deno.KvKey => ["big", offset, i],
+  deadLetter: (seq: number): Deno.KvKey => ["dl", seq],
+  deadLetterChunk: (seq: number, i: number): Deno.KvKey => ["dlbig", seq, i],
+  head: ["meta", "head"] as Deno.KvKey,
+  deadLetterHead: ["meta", "dlhead"] as Deno.KvKey,
+  first: ["meta", "first"] as Deno.KvKey,
+};
+
+/** Largest block or chunk value, leaving room under the 64 KiB value limit. */
+export const VALUE_BYTES = 60_000;
+const MAX_BLOCK_EVENTS = 512;
+/** Per atomic commit: below Deno KV's 800 KiB and 1000 mutations, with room for meta keys. */
+const COMMIT_BYTES = 700_000;
+const COMMIT_MUTATIONS = 900;
+
+/** The header line of a block. */
+export interface BlockHeader {
+  /** received_at of every event in the block (one commit). */
+  readonly t: number;
+  readonly topics: readonly string[];
+  /** Indices of lines stored as chunks under ["big", offset, i]. */
+  readonly chunked?: readonly number[];
+}
+
+/** What ["idx", first] holds. */
+export interface IdxValue {
+  readonly t: number;
+  /** Client event_id per offset of the block; null where the bus generated the id. */
+  readonly ids: readonly (string | null)[];
+}
+
+/** What ["dl", seq] holds. */
+export interface DeadLetterValue {
+  readonly t: number;
+  readonly line?: Uint8Array;
+  readonly chunks?: number;
+}
+
+/** One atomic commit's worth of writes, and the log positions it makes durable. */
+export interface CommitUnit {
+  readonly sets: [Deno.KvKey, unknown][];
+  /** Next offset once this unit is committed (all events below it are durable). */
+  readonly head: number;
+  readonly deadLetterHead: number;
+  readonly events: number;
+  readonly bytes: number;
+}
+
+const encoder = new TextEncoder();
+const NEWLINE = 0x0a;
+
+/** Packs envelope lines and dead letters into blocks, and blocks into commit units. */
+export class BlockWriter {
+  readonly #units: CommitUnit[] = [];
+  #sets: [Deno.KvKey, unknown][] = [];
+  #unitBytes = 0;
+  #unitEvents = 0;
+  #head: number;
+  #deadLetterHead: number;
+  // the open block
+  #blockFirst: number;
+  #lines: Uint8Array[] = [];
+  #topics: string[] = [];
+  #ids: (string | null)[] = [];
+  #chunked: number[] = [];
+  #blockBytes = 0;
+
+  constructor(head: number, deadLetterHead: number, readonly receivedAt: number) {
+    this.#head = head;
+    this.#blockFirst = head;
+    this.#deadLetterHead = deadLetterHead;
+  }
+
+  /** The offset the next added event gets. */
+  get nextOffset(): number {
+    return this.#blockFirst + this.#lines.length;
+  }
+
+  get nextDeadLetterSeq(): number {
+    return this.#deadLetterHead;
+  }
+
+  /** Adds one envelope line (JSON, no newline) at `nextOffset`. */
+  addEvent(line: string, topic: string, clientId: string | null): void {
+    const bytes = encoder.encode(line);
+    if (bytes.length > VALUE_BYTES - 1024) {
+      const offset = this.nextOffset;
+      this.#writeChunks(bytes, (i) => KEY.chunk(offset, i));
+      this.#chunked.push(this.#lines.length);
+      this.#append(new Uint8Array(0), topic, clientId);
+      return;
+    }
+    const headerRoom = 64 + (this.#topics.length + 1) * (topic.length + 3);
+    if (
+      this.#lines.length >= MAX_BLOCK_EVENTS ||
+      this.#blockBytes + bytes.length + 1 + headerRoom > VALUE_BYTES
+    ) {
+      this.#sealBlock();
+    }
+    this.#append(bytes, topic, clientId);
+  }
+
+  /** Adds a dead letter (one JSON line) at `nextDeadLetterSeq`. */
+  addDeadLetter(line: string): void {
+    const seq = this.#deadLetterHead;
+    const bytes = encoder.encode(line);
+    if (bytes.length > VALUE_BYTES) {
+      const chunks = this.#writeChunks(bytes, (i) => KEY.deadLetterChunk(seq, i));
+      this.#set(KEY.deadLetter(seq), { t: this.receivedAt, chunks }, 64);
+    } else {
+      this.#set(KEY.deadLetter(seq), { t: this.receivedAt, line: bytes }, bytes.length + 32);
+    }
+    // Advanced only now: a unit closed while chunks were written must not claim this one.
+    this.#deadLetterHead = seq + 1;
+  }
+
+  /** Seals what is open and returns the commits to run, in order. */
+  finish(): CommitUnit[] {
+    this.#sealBlock();
+    this.#closeUnit();
+    return this.#units;
+  }
+
+  #append(bytes: Uint8Array, topic: string, clientId: string | null): void {
+    this.#lines.push(bytes);
+    this.#topics.push(topic);
+    this.#ids.push(clientId);
+    this.#blockBytes += bytes.length + 1;
+  }
+
+  #writeChunks(bytes: Uint8Array, key: (i: number) => Deno.KvKey): number {
+    let i = 0;
+    for (let at = 0; at < bytes.length; at += VALUE_BYTES, i++) {
+      const chunk = bytes.subarray(at, at + VALUE_BYTES);
+      this.#set(key(i), chunk, chunk.length + 32);
+    }
+    return i;
+  }
+
+  #sealBlock(): void {
+    const count = this.#lines.length;
+    if (count === 0) return;
+    const header: BlockHeader = this.#chunked.length
+      ? { t: this.receivedAt, topics: this.#topics, chunked: this.#chunked }
+      : { t: this.receivedAt, topics: this.#topics };
+    const headerBytes = encoder.encode(JSON.stringify(header));
+    const value = new Uint8Array(headerBytes.length + this.#blockBytes);
+    value.set(headerBytes, 0);
+    let at = headerBytes.length;
+    for (const line of this.#lines) {
+      value[at++] = NEWLINE;
+      value.set(line, at);
+      at += line.length;
+    }
+    const idx: IdxValue = { t: this.receivedAt, ids: this.#ids };
+    const idsBytes = this.#ids.reduce((n, id) => n + (id?.length ?? 4) + 3, 16);
+    if (this.#sets.length + 2 > COMMIT_MUTATIONS) this.#closeUnit();
+    if (this.#unitBytes + value.length + idsBytes > COMMIT_BYTES) this.#closeUnit();
+    this.#sets.push([KEY.block(this.#blockFirst), value], [KEY.idx(this.#blockFirst), idx]);
+    this.#unitBytes += value.length + idsBytes;
+    this.#unitEvents += count;
+    this.#blockFirst += count;
+    this.#head = this.#blockFirst;
+    this.#lines = [];
+    this.#topics = [];
+    this.#ids = [];
+    this.#chunked = [];
+    this.#blockBytes = 0;
+  }
+
+  #set(key: Deno.KvKey, value: unknown, bytes: number): void {
+    if (this.#sets.length + 1 > COMMIT_MUTATIONS || this.#unitBytes + bytes > COMMIT_BYTES) {
+      this.#closeUnit();
+    }
+    this.#sets.push([key, value]);
+    this.#unitBytes += bytes;
+  }
+
+  #closeUnit(): void {
+    if (this.#sets.length === 0) return;
+    this.#units.push({
+      sets: this.#sets,
+      head: this.#head,
+      deadLetterHead: this.#deadLetterHead,
+      events: this.#unitEvents,
+      bytes: this.#unitBytes,
+    });
+    this.#sets = [];
+    this.#unitBytes = 0;
+    this.#unitEvents = 0;
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** A block read back: its header and the envelope lines ("" where chunked). */
+export function decodeBlock(value: Uint8Array): { header: BlockHeader; lines: string[] } {
+  const parts = decoder.decode(value).split("\n");
+  return { header: JSON.parse(parts[0]) as BlockHeader, lines: parts.slice(1) };
+}

@@ -1,0 +1,406 @@
+/**
+ * The event log on Deno KV: group commit (concurrent appends share KV commits), gapless
+ * offsets, idempotency by client event_id, chunked large events, dead letters, retention.
+ * Owns no HTTP and no parsing; the Deno.Kv handle is opened and closed by its owner.
+ * @module
+ */
+import {
+  type AppendRequest,
+  type AppendResult,
+  type EventLog,
+  type EventOutcome,
+  type LogBounds,
+  LogSaturatedError,
+  type NewEvent,
+  type ReadOptions,
+  type StoredEvent,
+} from "./event_log.ts";
+import {
+  BlockWriter,
+  type CommitUnit,
+  type DeadLetterValue,
+  decodeBlock,
+  type IdxValue,
+  KEY,
+} from "./_blocks.ts";
+import { idHash, IdIndex } from "./_id_index.ts";
+import { type Retention, sweepRetention } from "./_retention.ts";
+
+/** Told about every commit, for metrics. */
+export interface CommitObserver {
+  committed(unit: { events: number; bytes: number; seconds: number; head: number }): void;
+}
+
+export interface KvEventLogOptions {
+  readonly retention: Retention & { readonly dedupeWindowMs: number; dedupeMaxIds: number };
+  /** Events waiting for a commit above which append() refuses (LogSaturatedError). */
+  readonly maxPendingEvents: number;
+  readonly observer?: CommitObserver;
+  /** How often retention and dedupe expiry run. */
+  readonly sweepIntervalMs?: number;
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+interface Pending {
+  readonly request: AppendRequest;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Most events planned into one round of commits. */
+const ROUND_EVENTS = 8_000;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+const decoder = new TextDecoder();
+
+export class KvEventLog implements EventLog {
+  readonly #kv: Deno.Kv;
+  readonly #opts: KvEventLogOptions;
+  readonly #index = new IdIndex();
+  /** (offset, received_at) at most once a second: maps the dedupe window to offsets. */
+  readonly #marks: { offset: number; t: number }[] = [];
+  #head = 0;
+  #first = 0;
+  #deadLetterHead = 0;
+  #queue: Pending[] = [];
+  #pendingEvents = 0;
+  #draining: Promise<void> | null = null;
+  #closed = false;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweeping: Promise<void> | null = null;
+
+  private constructor(kv: Deno.Kv, opts: KvEventLogOptions) {
+    this.#kv = kv;
+    this.#opts = opts;
+  }
+
+  /** Loads positions and the dedupe index, removes debris of an interrupted commit. */
+  static async open(kv: Deno.Kv, opts: KvEventLogOptions): Promise<KvEventLog> {
+    const log = new KvEventLog(kv, opts);
+    await log.#load();
+    log.#sweepTimer = setInterval(
+      () => log.#sweep(),
+      opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+    );
+    log.#sweep();
+    return log;
+  }
+
+  bounds(): LogBounds {
+    return { first: this.#first, head: this.#head };
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new Error("the event log is closed"));
+    const n = request.events.length + request.deadLetters.length;
+    if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
+      return Promise.reject(new LogSaturatedError(this.#pendingEvents));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#pendingEvents += n;
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  async *read(from: number, options: ReadOptions): AsyncIterable<StoredEvent> {
+    let offset = Math.max(from, this.#first);
+    let left = options.limit;
+    if (left <= 0 || offset >= this.#head) return;
+    const start = await this.#blockContaining(offset);
+    const iter = this.#kv.list<Uint8Array>(
+      { start: KEY.block(start), end: KEY.block(Number.MAX_SAFE_INTEGER) },
+      { batchSize: 16 },
+    );
+    for await (const entry of iter) {
+      const first = entry.key[1] as number;
+      const { header, lines } = decodeBlock(entry.value);
+      for (let i = Math.max(0, offset - first); i < lines.length; i++) {
+        const topic = header.topics[i];
+        if (options.topics && !options.topics(topic)) continue;
+        const json = header.chunked?.includes(i) ? await this.#readChunks(first + i) : lines[i];
+        yield { offset: first + i, topic, receivedAt: header.t, json };
+        if (--left === 0) return;
+      }
+      offset = first + lines.length;
+    }
+  }
+
+  async *readDeadLetters(from: number, limit: number): AsyncIterable<string> {
+    if (limit <= 0) return;
+    const iter = this.#kv.list<DeadLetterValue>({
+      start: KEY.deadLetter(from),
+      end: KEY.deadLetter(Number.MAX_SAFE_INTEGER),
+    }, { limit });
+    for await (const entry of iter) {
+      const seq = entry.key[1] as number;
+      if (entry.value.line) {
+        yield decoder.decode(entry.value.line);
+        continue;
+      }
+      const parts: Uint8Array[] = [];
+      for await (const c of this.#kv.list<Uint8Array>({ prefix: ["dlbig", seq] })) {
+        parts.push(c.value);
+      }
+      yield decoder.decode(concat(parts));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    await this.#draining;
+    await this.#sweeping;
+  }
+
+  // ---- write path ----
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        let events = 0;
+        let taken = 0;
+        while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
+          const r = this.#queue[taken++].request;
+          events += r.events.length + r.deadLetters.length;
+        }
+        const round = this.#queue.splice(0, taken);
+        this.#pendingEvents -= events;
+        await this.#commitRound(round);
+      }
+    } finally {
+      this.#draining = null;
+    }
+  }
+
+  async #commitRound(round: Pending[]): Promise<void> {
+    const storedIds = await this.#confirmCandidates(round);
+    const receivedAt = Date.now();
+    const writer = new BlockWriter(this.#head, this.#deadLetterHead, receivedAt);
+    const roundIds = new Map<string, number>();
+    const inserted: [number, number][] = [];
+    const planned = round.map((p) => {
+      let needHead = 0;
+      let needDeadLetterHead = 0;
+      const outcomes: EventOutcome[] = p.request.events.map((ev) => {
+        const earlier = this.#findDuplicate(ev, roundIds, storedIds);
+        if (earlier !== undefined) {
+          needHead = Math.max(needHead, earlier + 1);
+          return { offset: earlier, duplicate: true };
+        }
+        const offset = writer.nextOffset;
+        writer.addEvent(
+          envelopeJson(ev, offset, receivedAt),
+          ev.topic,
+          ev.clientEventId ? ev.event_id : null,
+        );
+        if (ev.clientEventId) {
+          const hash = idHash(ev.event_id);
+          this.#index.insert(hash, offset);
+          inserted.push([hash, offset]);
+          roundIds.set(ev.event_id, offset);
+        }
+        needHead = offset + 1;
+        return { offset, duplicate: false };
+      });
+      const deadLetterSeqs = p.request.deadLetters.map((dl) => {
+        const seq = writer.nextDeadLetterSeq;
+        writer.addDeadLetter(JSON.stringify({ seq, received_at: receivedAt, ...dl }));
+        needDeadLetterHead = seq + 1;
+        return seq;
+      });
+      return { pending: p, result: { outcomes, deadLetterSeqs }, needHead, needDeadLetterHead };
+    });
+    let next = 0;
+    const settle = () => {
+      while (
+        next < planned.length && planned[next].needHead <= this.#head &&
+        planned[next].needDeadLetterHead <= this.#deadLetterHead
+      ) {
+        planned[next].pending.resolve(planned[next].result);
+        next++;
+      }
+    };
+    try {
+      for (const unit of writer.finish()) await this.#commitUnit(unit, receivedAt);
+      settle();
+      if (next < planned.length) throw new Error("commit round ended with unsettled appends");
+    } catch (err) {
+      for (const [hash, offset] of inserted) {
+        if (offset >= this.#head) this.#index.remove(hash, offset);
+      }
+      for (; next < planned.length; next++) planned[next].pending.reject(err);
+    }
+    if (this.#index.size > this.#opts.retention.dedupeMaxIds * 1.25) {
+      this.#index.pruneBelow(this.#head - this.#opts.retention.dedupeMaxIds);
+    }
+  }
+
+  async #commitUnit(unit: CommitUnit, receivedAt: number): Promise<void> {
+    const started = performance.now();
+    const op = this.#kv.atomic();
+    for (const [key, value] of unit.sets) op.set(key, value);
+    op.set(KEY.head, unit.head);
+    op.set(KEY.deadLetterHead, unit.deadLetterHead);
+    const res = await op.commit();
+    if (!res.ok) throw new Error("Deno KV refused a commit of the event log");
+    if (unit.head > this.#head) {
+      const last = this.#marks.at(-1);
+      if (!last || receivedAt - last.t >= 1000) {
+        this.#marks.push({ offset: this.#head, t: receivedAt });
+      }
+    }
+    this.#head = unit.head;
+    this.#deadLetterHead = unit.deadLetterHead;
+    this.#opts.observer?.committed({
+      events: unit.events,
+      bytes: unit.bytes,
+      seconds: (performance.now() - started) / 1000,
+      head: unit.head,
+    });
+  }
+
+  /** Offset of an already stored (or earlier in this round) event with the same client id. */
+  #findDuplicate(
+    ev: NewEvent,
+    roundIds: Map<string, number>,
+    storedIds: Map<number, string | null>,
+  ): number | undefined {
+    if (!ev.clientEventId) return undefined;
+    const inRound = roundIds.get(ev.event_id);
+    if (inRound !== undefined) return inRound;
+    for (const offset of this.#index.lookup(idHash(ev.event_id))) {
+      if (storedIds.get(offset) === ev.event_id) return offset;
+    }
+    return undefined;
+  }
+
+  /** Reads the stored ids behind every index hit of the round: a hash hit is only a candidate. */
+  async #confirmCandidates(round: Pending[]): Promise<Map<number, string | null>> {
+    const ids = new Map<number, string | null>();
+    for (const p of round) {
+      for (const ev of p.request.events) {
+        if (!ev.clientEventId) continue;
+        for (const offset of this.#index.lookup(idHash(ev.event_id))) {
+          if (ids.has(offset)) continue;
+          const first = await this.#blockContaining(offset);
+          const idx = (await this.#kv.get<IdxValue>(KEY.idx(first))).value;
+          idx?.ids.forEach((id, i) => ids.set(first + i, id));
+          if (!ids.has(offset)) ids.set(offset, null); // removed by retention meanwhile
+        }
+      }
+    }
+    return ids;
+  }
+
+  // ---- read helpers ----
+
+  async #blockContaining(offset: number): Promise<number> {
+    const iter = this.#kv.list({ start: KEY.idx(0), end: KEY.idx(offset + 1) }, {
+      reverse: true,
+      limit: 1,
+    });
+    for await (const entry of iter) return entry.key[1] as number;
+    return offset;
+  }
+
+  async #readChunks(offset: number): Promise<string> {
+    const parts: Uint8Array[] = [];
+    for await (const c of this.#kv.list<Uint8Array>({ prefix: ["big", offset] })) {
+      parts.push(c.value);
+    }
+    return decoder.decode(concat(parts));
+  }
+
+  // ---- start-up and background ----
+
+  async #load(): Promise<void> {
+    const [head, dlHead, first] = await this.#kv.getMany<number[]>([
+      KEY.head,
+      KEY.deadLetterHead,
+      KEY.first,
+    ]);
+    this.#head = head.value ?? 0;
+    this.#deadLetterHead = dlHead.value ?? 0;
+    this.#first = first.value ?? 0;
+    await this.#removeDebris();
+    // The newest ids within the window, newest first, up to the configured number.
+    const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
+    const since = Date.now() - dedupeWindowMs;
+    const marks: { offset: number; t: number }[] = [];
+    const iter = this.#kv.list<IdxValue>({ prefix: ["idx"] }, { reverse: true, batchSize: 256 });
+    for await (const entry of iter) {
+      const first = entry.key[1] as number;
+      if (entry.value.t < since || this.#head - first > dedupeMaxIds) break;
+      entry.value.ids.forEach((id, i) => {
+        if (id !== null) this.#index.insert(idHash(id), first + i);
+      });
+      if (marks.length === 0 || marks[marks.length - 1].t - entry.value.t >= 1000) {
+        marks.push({ offset: first, t: entry.value.t });
+      } else marks[marks.length - 1].offset = first;
+    }
+    this.#marks.push(...marks.reverse());
+  }
+
+  /** Chunks written for events or dead letters whose commit never completed. */
+  async #removeDebris(): Promise<void> {
+    const stale: Deno.KvKey[] = [];
+    for await (const e of this.#kv.list({ start: ["big", this.#head], end: ["big", Infinity] })) {
+      stale.push(e.key);
+    }
+    const dlEnd = ["dlbig", Infinity];
+    for await (const e of this.#kv.list({ start: ["dlbig", this.#deadLetterHead], end: dlEnd })) {
+      stale.push(e.key);
+    }
+    for (let i = 0; i < stale.length; i += 500) {
+      const op = this.#kv.atomic();
+      for (const key of stale.slice(i, i + 500)) op.delete(key);
+      await op.commit();
+    }
+  }
+
+  #sweep(): void {
+    if (this.#sweeping || this.#closed) return;
+    this.#sweeping = (async () => {
+      const now = Date.now();
+      const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
+      const since = now - dedupeWindowMs;
+      while (this.#marks.length > 1 && this.#marks[1].t < since) this.#marks.shift();
+      // Conservative: entries from the oldest remaining mark on are kept (at least the window).
+      const windowStart = this.#marks[0]?.offset ?? this.#head;
+      this.#index.pruneBelow(Math.max(windowStart, this.#head - dedupeMaxIds));
+      this.#first = await sweepRetention(this.#kv, this.#opts.retention, {
+        now,
+        head: this.#head,
+        first: this.#first,
+      });
+    })().catch((err) => this.#opts.onBackgroundError?.(err)).finally(() => {
+      this.#sweeping = null;
+    });
+  }
+}
+
+function envelopeJson(ev: NewEvent, offset: number, receivedAt: number): string {
+  const env: Record<string, unknown> = { offset, event_id: ev.event_id, type: ev.type };
+  if (ev.subtype !== undefined) env.subtype = ev.subtype;
+  env.topic = ev.topic;
+  env.source = ev.source;
+  env.version = ev.version;
+  if (ev.priority !== undefined) env.priority = ev.priority;
+  env.client_timestamp = ev.client_timestamp;
+  env.received_at = receivedAt;
+  if (ev.batch_id !== undefined) env.batch_id = ev.batch_id;
+  env.payload = ev.payload;
+  if (ev.extras) env.extras = ev.extras;
+  if (ev.repairs?.length) env.repairs = ev.repairs;
+  return JSON.stringify(env);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

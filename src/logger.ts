@@ -1,0 +1,43 @@
+/**
+ * Structured diagnostics: one JSON line per record on stderr. Made in app.ts and passed down;
+ * nothing else writes to stderr.
+ * @module
+ */
+
+/** Severity, in increasing order. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** A fixed phrase plus fields, so lines can be grepped and counted. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that writes records at `level` and above to `sink` (stderr by default). */
+export function createLogger(
+  level: LogLevel,
+  sink: (line: string) => void = writeStderr,
+): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const at = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+    sink(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...fields }, errorFields));
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+const encoder = new TextEncoder();
+
+function writeStderr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+// Errors have no enumerable fields; show what a reader needs.
+function errorFields(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
