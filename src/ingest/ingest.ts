@@ -157,6 +157,7 @@ export class Ingest {
       throw await this.#refuseBody(rawText(), route, reason);
     }
     const batch = value as Record<string, unknown>;
+    if (isEmptyObject(batch.events)) batch.events = []; // the mod writes every empty list as {}
     if (!Array.isArray(batch.events)) {
       const reason = batch.events === undefined
         ? 'Cannot ingest batch: the body has no "events" array'
@@ -211,6 +212,11 @@ export class Ingest {
       obs.counted("dead_lettered", "none", deadLettered);
     }
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.keys(value).length === 0;
 }
 
 /** Metric label of a type: the mod's types by name, anything else "other" (bounded labels). */
