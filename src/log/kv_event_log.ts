@@ -91,7 +91,7 @@ export class KvEventLog implements EventLog {
 
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error("the event log is closed"));
-    const n = request.events.length + request.deadLetters.length;
+    const n = size(request);
     if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
       return Promise.reject(new LogSaturatedError(this.#pendingEvents));
     }
@@ -160,12 +160,9 @@ export class KvEventLog implements EventLog {
         let events = 0;
         let taken = 0;
         while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
-          const r = this.#queue[taken++].request;
-          events += r.events.length + r.deadLetters.length;
+          events += size(this.#queue[taken++].request);
         }
-        const round = this.#queue.splice(0, taken);
-        this.#pendingEvents -= events;
-        await this.#commitRound(round);
+        await this.#commitRound(this.#queue.splice(0, taken));
       }
     } finally {
       this.#draining = null;
@@ -216,6 +213,7 @@ export class KvEventLog implements EventLog {
         next < planned.length && planned[next].needHead <= this.#head &&
         planned[next].needDeadLetterHead <= this.#deadLetterHead
       ) {
+        this.#pendingEvents -= size(planned[next].pending.request);
         planned[next].pending.resolve(planned[next].result);
         next++;
       }
@@ -228,7 +226,10 @@ export class KvEventLog implements EventLog {
       for (const [hash, offset] of inserted) {
         if (offset >= this.#head) this.#index.remove(hash, offset);
       }
-      for (; next < planned.length; next++) planned[next].pending.reject(err);
+      for (; next < planned.length; next++) {
+        this.#pendingEvents -= size(planned[next].pending.request);
+        planned[next].pending.reject(err);
+      }
     }
     if (this.#index.size > this.#opts.retention.dedupeMaxIds * 1.25) {
       this.#index.pruneBelow(this.#head - this.#opts.retention.dedupeMaxIds);
@@ -393,6 +394,11 @@ function envelopeJson(ev: NewEvent, offset: number, receivedAt: number): string 
   if (ev.extras) env.extras = ev.extras;
   if (ev.repairs?.length) env.repairs = ev.repairs;
   return JSON.stringify(env);
+}
+
+/** What an append counts against the pending limit. */
+function size(request: AppendRequest): number {
+  return request.events.length + request.deadLetters.length;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -1,0 +1,198 @@
+// KvEventLog against a real Deno KV file in a temp dir.
+import assert from "node:assert/strict";
+import {
+  compileTopicPatterns,
+  KvEventLog,
+  LogSaturatedError,
+  type NewEvent,
+} from "../../src/log/mod.ts";
+import type { KvEventLogOptions } from "../../src/log/kv_event_log.ts";
+
+const RETENTION = {
+  maxAgeMs: 0,
+  maxEvents: 0,
+  dedupeWindowMs: 86_400_000,
+  dedupeMaxIds: 1_000_000,
+};
+
+async function openLog(path: string, opts: Partial<KvEventLogOptions> = {}) {
+  const kv = await Deno.openKv(path);
+  const log = await KvEventLog.open(kv, {
+    retention: RETENTION,
+    maxPendingEvents: 1_000_000,
+    ...opts,
+  });
+  return {
+    kv,
+    log,
+    async [Symbol.asyncDispose]() {
+      await log.close();
+      kv.close();
+    },
+  };
+}
+
+async function tempKv(): Promise<string> {
+  return `${await Deno.makeTempDir({ prefix: "jimbot-log-" })}/test.kv`;
+}
+
+function event(id: string | null, extra: Partial<NewEvent> = {}): NewEvent {
+  return {
+    event_id: id ?? crypto.randomUUID(),
+    clientEventId: id !== null,
+    type: "HEARTBEAT",
+    topic: "system.heartbeat",
+    source: "test",
+    version: 1,
+    client_timestamp: 1.25,
+    payload: { n: id },
+    ...extra,
+  };
+}
+
+async function readAll(log: KvEventLog, from = 0, topics?: string) {
+  const out = [];
+  for await (
+    const e of log.read(from, {
+      limit: 1e9,
+      topics: topics ? compileTopicPatterns(topics) : undefined,
+    })
+  ) {
+    out.push({ ...e, env: JSON.parse(e.json) });
+  }
+  return out;
+}
+
+Deno.test("KvEventLog append() keeps offsets gapless across reopen and dedupes by client id", async () => {
+  const path = await tempKv();
+  {
+    await using s = await openLog(path);
+    const r = await s.log.append({
+      events: [event("a"), event("b"), event("a"), event(null)],
+      deadLetters: [],
+    });
+    assert.deepEqual(r.outcomes, [
+      { offset: 0, duplicate: false },
+      { offset: 1, duplicate: false },
+      { offset: 0, duplicate: true },
+      { offset: 2, duplicate: false },
+    ]);
+  }
+  await using s = await openLog(path);
+  assert.deepEqual(s.log.bounds(), { first: 0, head: 3 });
+  const r = await s.log.append({ events: [event("b"), event("c")], deadLetters: [] });
+  assert.deepEqual(r.outcomes, [{ offset: 1, duplicate: true }, { offset: 3, duplicate: false }]);
+  assert.deepEqual((await readAll(s.log)).map((e) => e.env.event_id).slice(0, 2), ["a", "b"]);
+});
+
+Deno.test("KvEventLog concurrent appends share commits (group commit)", async () => {
+  let commits = 0;
+  await using s = await openLog(await tempKv(), { observer: { committed: () => commits++ } });
+  const results = await Promise.all(
+    Array.from(
+      { length: 300 },
+      (_, i) => s.log.append({ events: [event(`id${i}`)], deadLetters: [] }),
+    ),
+  );
+  const offsets = results.map((r) => r.outcomes[0].offset).sort((a, b) => a - b);
+  assert.deepEqual(offsets, [...Array(300).keys()]);
+  assert.ok(commits < 100, `300 concurrent appends took ${commits} commits`);
+});
+
+Deno.test("KvEventLog stores an event larger than a KV value in chunks and reads it back", async () => {
+  const path = await tempKv();
+  const big = "é".repeat(400_000); // 800 KB of UTF-8: chunks span several commits
+  {
+    await using s = await openLog(path);
+    await s.log.append({
+      events: [event("small1"), event("big", { payload: { big } }), event("small2")],
+      deadLetters: [],
+    });
+  }
+  await using s = await openLog(path);
+  const all = await readAll(s.log);
+  assert.deepEqual(all.map((e) => e.offset), [0, 1, 2]);
+  assert.equal(all[1].env.payload.big, big);
+  const one = await readAll(s.log, 1);
+  assert.equal(one[0].env.event_id, "big");
+});
+
+Deno.test("KvEventLog dead letters: stored with a sequence, large ones chunked", async () => {
+  await using s = await openLog(await tempKv());
+  const raw = "x".repeat(200_000);
+  const r = await s.log.append({
+    events: [event("ok")],
+    deadLetters: [{ reason: "r1", raw: "1", route: "/t" }, { reason: "r2", raw, route: "/t" }],
+  });
+  assert.deepEqual(r.deadLetterSeqs, [0, 1]);
+  const letters = [];
+  for await (const l of s.log.readDeadLetters(0, 10)) letters.push(JSON.parse(l));
+  assert.deepEqual(letters.map((l) => [l.seq, l.reason, l.raw.length]), [[0, "r1", 1], [
+    1,
+    "r2",
+    200_000,
+  ]]);
+});
+
+Deno.test("KvEventLog read() filters by topic pattern and starts mid-block", async () => {
+  await using s = await openLog(await tempKv());
+  const topics = ["game.state.update", "system.heartbeat", "game.money.changed", "custom.x"];
+  await s.log.append({
+    events: Array.from({ length: 40 }, (_, i) => event(`t${i}`, { topic: topics[i % 4] })),
+    deadLetters: [],
+  });
+  assert.equal((await readAll(s.log, 0, "game.>")).length, 20);
+  assert.equal((await readAll(s.log, 0, "*.*.update,custom.*")).length, 20);
+  assert.deepEqual((await readAll(s.log, 37)).map((e) => e.offset), [37, 38, 39]);
+});
+
+Deno.test("KvEventLog retention by count removes old blocks in the background", async () => {
+  await using s = await openLog(await tempKv(), {
+    retention: { ...RETENTION, maxEvents: 100 },
+    sweepIntervalMs: 30,
+  });
+  for (let i = 0; i < 50; i++) {
+    await s.log.append({
+      events: Array.from({ length: 10 }, (_, j) => event(`r${i}-${j}`)),
+      deadLetters: [],
+    });
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const { first, head } = s.log.bounds();
+  assert.equal(head, 500);
+  assert.ok(first >= 400 && first <= 410, `first retained offset ${first}`);
+  const left = await readAll(s.log);
+  assert.equal(left[0].offset, first);
+  assert.equal(left.length, head - first);
+});
+
+Deno.test("KvEventLog retention by age, and an expired dedupe window stores a re-sent id again", async () => {
+  await using s = await openLog(await tempKv(), {
+    retention: { ...RETENTION, maxAgeMs: 150, dedupeWindowMs: 150 },
+    sweepIntervalMs: 40,
+  });
+  await s.log.append({
+    events: [event("old")],
+    deadLetters: [{ reason: "x", raw: "y", route: "/t" }],
+  });
+  await new Promise((r) => setTimeout(r, 1300));
+  const r = await s.log.append({ events: [event("old")], deadLetters: [] });
+  assert.equal(r.outcomes[0].duplicate, false);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual((await readAll(s.log)).map((e) => e.offset), [1]);
+  const letters = [];
+  for await (const l of s.log.readDeadLetters(0, 10)) letters.push(l);
+  assert.deepEqual(letters, []);
+});
+
+Deno.test("KvEventLog refuses appends when the commit pipeline is saturated", async () => {
+  await using s = await openLog(await tempKv(), { maxPendingEvents: 100 });
+  const first = s.log.append({
+    events: Array.from({ length: 100 }, () => event(null)),
+    deadLetters: [],
+  });
+  const refused = s.log.append({ events: [event(null)], deadLetters: [] });
+  await assert.rejects(refused, LogSaturatedError);
+  await first;
+  await s.log.append({ events: [event(null)], deadLetters: [] });
+});
