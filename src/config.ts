@@ -98,7 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     d.limits.maxBatchEvents = integer(v, n, 1, 1_000_000);
   }),
   opt("max-json-depth", "deepest JSON nesting (400 above)", "128", (d, v, n) => {
-    d.limits.maxJsonDepth = integer(v, n, 8, 10_000);
+    d.limits.maxJsonDepth = integer(v, n, 8, 1_000);
   }),
   opt(
     "max-field-chars",
