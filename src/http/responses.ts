@@ -40,18 +40,31 @@ const encoder = new TextEncoder();
 
 /** Streams one JSON line per item as `application/x-ndjson`. */
 export function ndjson(lines: AsyncIterable<string>, headers: HeadersInit = {}): Response {
-  const iter = lines[Symbol.asyncIterator]();
+  return streamResponse(mapLines(lines), "application/x-ndjson; charset=utf-8", headers);
+}
+
+/** Streams byte records as they are produced, pulling only as fast as the client reads. */
+export function streamResponse(
+  records: AsyncIterable<Uint8Array>,
+  contentType: string,
+  headers: HeadersInit = {},
+): Response {
+  const iter = records[Symbol.asyncIterator]();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await iter.next();
       if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value + "\n"));
+      else controller.enqueue(next.value);
     },
     async cancel() {
       await iter.return?.();
     },
   });
   const h = new Headers(headers);
-  h.set("content-type", "application/x-ndjson; charset=utf-8");
+  h.set("content-type", contentType);
   return new Response(body, { status: 200, headers: h });
+}
+
+async function* mapLines(lines: AsyncIterable<string>): AsyncIterable<Uint8Array> {
+  for await (const line of lines) yield encoder.encode(line + "\n");
 }

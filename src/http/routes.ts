@@ -1,20 +1,29 @@
 /**
  * The REST surface on one screen: the mod's routes (protocol doc §2), the read API, the
- * command queue and operations.
+ * command queue and operations. Ingest and read speak JSON and, on request, protobuf
+ * (proto/jimbot/events/v1).
  * @module
  */
 import { BusError } from "../errors.ts";
 import { commandLines } from "../commands/mod.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
 import { compileTopicPatterns, LogSaturatedError, type TopicMatcher } from "../log/mod.ts";
+import {
+  decodeBatch,
+  decodeEvent,
+  encodeEnvelope,
+  encodeEnvelopeDelimited,
+  encodeIngestResponse,
+  PROTOBUF_MEDIA_TYPE,
+} from "../proto/mod.ts";
 import { readBody } from "./body.ts";
-import { json, ndjson } from "./responses.ts";
+import { json, ndjson, streamResponse } from "./responses.ts";
 import type { Route, RouteContext } from "./route.ts";
 
 export const routes: readonly Route[] = [
-  { method: "POST", path: "/api/v1/events", handle: postEvent },
+  { method: "POST", path: "/api/v1/events", handle: (ctx) => ingestRoute(ctx, "single") },
   { method: "GET", path: "/api/v1/events", handle: getEvents },
-  { method: "POST", path: "/api/v1/events/batch", handle: postBatch },
+  { method: "POST", path: "/api/v1/events/batch", handle: (ctx) => ingestRoute(ctx, "batch") },
   { method: "POST", path: "/api/v1/events/health", handle: () => json(200, { status: "ok" }) },
   { method: "GET", path: "/api/v1/events/{offset}", handle: getEvent },
   { method: "GET", path: "/api/v1/deadletter", handle: getDeadLetters },
@@ -29,45 +38,65 @@ const READ_LIMIT_DEFAULT = 100;
 const READ_LIMIT_MAX = 100_000;
 const POLL_MAX_COMMANDS = 1_000;
 
-async function postEvent({ req, url, deps }: RouteContext): Promise<Response> {
-  const body = await jsonBody(req, deps.limits);
-  return json(200, await saturationAware(() => deps.ingest.acceptEvent(body, url.pathname)));
+/** JSON as the mod sends it, or protobuf (`Event` / `EventBatch`); answered as Accept asks. */
+async function ingestRoute(
+  { req, url, deps }: RouteContext,
+  shape: "single" | "batch",
+): Promise<Response> {
+  const route = url.pathname;
+  const { ingest } = deps;
+  const { body, protobuf } = await ingestBody(req, deps.limits);
+  const answer = await saturationAware(async () => {
+    if (!protobuf) {
+      return shape === "batch" ? ingest.acceptBatch(body, route) : ingest.acceptEvent(body, route);
+    }
+    let decoded;
+    try {
+      decoded = shape === "batch" ? decodeBatch(body) : decodeEvent(body);
+    } catch (err) {
+      const what = shape === "batch" ? "EventBatch" : "Event";
+      const reason = `Cannot decode protobuf ${what}: ${(err as Error).message}`;
+      throw await ingest.refuseUndecodable(body, route, reason);
+    }
+    return shape === "batch"
+      ? ingest.acceptBatchObject(decoded, route)
+      : ingest.acceptEventObject(decoded, route);
+  });
+  if (!wantsProtobuf(req)) return json(200, answer);
+  return protobufResponse(encodeIngestResponse(answer));
 }
 
-async function postBatch({ req, url, deps }: RouteContext): Promise<Response> {
-  const body = await jsonBody(req, deps.limits);
-  return json(200, await saturationAware(() => deps.ingest.acceptBatch(body, url.pathname)));
-}
-
-function getEvents({ url, deps }: RouteContext): Response {
+/** NDJSON of stored envelopes, or size-delimited protobuf `Envelope`s. */
+function getEvents({ req, url, deps }: RouteContext): Response {
   const from = intParam(url, "from", 0);
   const limit = Math.min(intParam(url, "limit", READ_LIMIT_DEFAULT), READ_LIMIT_MAX);
   const topics = topicParam(url);
   const { first, head } = deps.log.bounds();
-  const lines = mapAsync(deps.log.read(from, { limit, topics }), (e) => e.json);
-  return ndjson(lines, { "x-log-first": String(first), "x-log-head": String(head) });
+  const headers = { "x-log-first": String(first), "x-log-head": String(head) };
+  const events = deps.log.read(from, { limit, topics });
+  if (wantsProtobuf(req)) {
+    const records = mapAsync(events, (e) => encodeEnvelopeDelimited(JSON.parse(e.json)));
+    return streamResponse(records, PROTOBUF_MEDIA_TYPE, headers);
+  }
+  return ndjson(mapAsync(events, (e) => e.json), headers);
 }
 
-async function getEvent({ params, deps }: RouteContext): Promise<Response> {
+async function getEvent({ req, params, deps }: RouteContext): Promise<Response> {
   const raw = params.offset;
   if (!/^\d+$/.test(raw)) {
     throw new BusError("malformed", `The offset must be a non-negative integer: got "${raw}"`);
   }
   const offset = Number(raw);
   for await (const e of deps.log.read(offset, { limit: 1 })) {
-    if (e.offset === offset) {
-      return new Response(e.json, {
-        headers: { "content-type": "application/json; charset=utf-8" },
-      });
-    }
+    if (e.offset !== offset) break;
+    if (wantsProtobuf(req)) return protobufResponse(encodeEnvelope(JSON.parse(e.json)));
+    return new Response(e.json, { headers: { "content-type": "application/json; charset=utf-8" } });
   }
   const { first, head } = deps.log.bounds();
   throw new BusError(
     "not_found",
     `No event at offset ${offset}; the log holds ${first} to ${head - 1}`,
-    {
-      details: [{ offset, first, head }],
-    },
+    { details: [{ offset, first, head }] },
   );
 }
 
@@ -125,17 +154,42 @@ async function metrics({ deps }: RouteContext): Promise<Response> {
 // ---- helpers shared by the handlers above ----
 
 const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json)|text\/plain)$/;
+const PROTOBUF_TYPES = new Set([PROTOBUF_MEDIA_TYPE, "application/protobuf"]);
+
+function mediaType(header: string | null): string {
+  return header?.split(";")[0].trim().toLowerCase() ?? "";
+}
+
+/** True when the client asks for protobuf answers. */
+function wantsProtobuf(req: Request): boolean {
+  const accept = req.headers.get("accept") ?? "";
+  return accept.split(",").some((part) => PROTOBUF_TYPES.has(mediaType(part)));
+}
+
+/** An ingest body: JSON (also text/plain or no type, as some clients send) or protobuf. */
+async function ingestBody(
+  req: Request,
+  limits: RouteContext["deps"]["limits"],
+): Promise<{ body: Uint8Array; protobuf: boolean }> {
+  const protobuf = PROTOBUF_TYPES.has(mediaType(req.headers.get("content-type")));
+  const body = protobuf ? await readBody(req, limits) : await jsonBody(req, limits);
+  if (body.length === 0 && protobuf) {
+    throw new BusError("malformed", "The request body is empty; send a protobuf message");
+  }
+  return { body, protobuf };
+}
 
 /** The body of a JSON POST, refusing other media types (the mod sends application/json). */
-async function jsonBody(req: Request, limits: RouteContext["deps"]["limits"]): Promise<Uint8Array> {
-  const type = req.headers.get("content-type")?.split(";")[0].trim().toLowerCase();
+async function jsonBody(
+  req: Request,
+  limits: RouteContext["deps"]["limits"],
+): Promise<Uint8Array> {
+  const type = mediaType(req.headers.get("content-type"));
   if (type && !JSON_TYPES.test(type)) {
     throw new BusError(
       "unsupported_media_type",
-      `Content-Type ${type} is not accepted here; send application/json`,
-      {
-        details: [{ content_type: type, accepted: ["application/json"] }],
-      },
+      `Content-Type ${type} is not accepted here; send application/json or ${PROTOBUF_MEDIA_TYPE}`,
+      { details: [{ content_type: type, accepted: ["application/json", PROTOBUF_MEDIA_TYPE] }] },
     );
   }
   const body = await readBody(req, limits);
@@ -143,6 +197,10 @@ async function jsonBody(req: Request, limits: RouteContext["deps"]["limits"]): P
     throw new BusError("malformed", "The request body is empty; send a JSON object");
   }
   return body;
+}
+
+function protobufResponse(bytes: Uint8Array<ArrayBuffer>): Response {
+  return new Response(bytes, { headers: { "content-type": PROTOBUF_MEDIA_TYPE } });
 }
 
 /** A full commit pipeline is the one case where producers are asked to come back (429). */

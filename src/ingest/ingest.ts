@@ -60,11 +60,22 @@ export class Ingest {
     return this.#accept(body, route, "batch");
   }
 
-  /**
-   * Events already parsed into a batch object (protobuf or RPC callers): same rules as JSON.
-   */
+  /** One event already decoded to its JSON shape (protobuf or RPC callers): same rules. */
+  acceptEventObject(event: unknown, route: string): Promise<IngestAnswer> {
+    return this.#acceptParsed(event, [], "single", route, () => JSON.stringify(event));
+  }
+
+  /** A batch already decoded to its JSON shape (protobuf or RPC callers): same rules. */
   acceptBatchObject(batch: unknown, route: string): Promise<IngestAnswer> {
     return this.#acceptParsed(batch, [], "batch", route, () => JSON.stringify(batch));
+  }
+
+  /**
+   * Keeps a body that could not be decoded at all (base64, it may be binary) in the dead-letter
+   * store; returns the 400 to throw.
+   */
+  refuseUndecodable(body: Uint8Array, route: string, reason: string): Promise<BusError> {
+    return this.#refuseBody(encodeBase64(body), route, reason, "base64");
   }
 
   async #accept(body: Uint8Array, route: string, shape: Shape): Promise<IngestAnswer> {
@@ -181,10 +192,15 @@ export class Ingest {
   }
 
   /** Keeps an unusable body in the dead-letter store, then returns the 400 to throw. */
-  async #refuseBody(raw: string, route: string, reason: string): Promise<BusError> {
+  async #refuseBody(
+    raw: string,
+    route: string,
+    reason: string,
+    encoding?: "base64",
+  ): Promise<BusError> {
     const { deadLetterSeqs } = await this.#log.append({
       events: [],
-      deadLetters: [{ reason, raw, route }],
+      deadLetters: [encoding ? { reason, raw, route, encoding } : { reason, raw, route }],
     });
     this.#observer?.counted("dead_lettered", "none", 1);
     return new BusError("malformed", reason, {
@@ -212,6 +228,14 @@ export class Ingest {
       obs.counted("dead_lettered", "none", deadLettered);
     }
   }
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 function isEmptyObject(value: unknown): boolean {

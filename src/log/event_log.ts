@@ -37,6 +37,8 @@ export interface NewDeadLetter {
   readonly details?: readonly unknown[];
   /** The unusable input as received (a whole body, or one event re-serialised). */
   readonly raw: string;
+  /** Set when `raw` is base64 of a binary body (an undecodable protobuf body). */
+  readonly encoding?: "base64";
   readonly batch_id?: string;
   /** Position of the event in its batch; absent for a whole body. */
   readonly index?: number;
