@@ -5,11 +5,13 @@
 import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { startApp, VERSION } from "./src/app.ts";
+import { scoreCommand } from "./src/cli/score.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
 
 Usage:
   jimbot [serve] [options]     run the bus (REST ingest for BalatroMCP, read API, commands)
+  jimbot score [options]       score a Balatro play (jimbot score --help)
   jimbot --help                this text
 
 Every option can also be set by the environment variable shown beside it; a flag wins.
@@ -25,6 +27,8 @@ async function main(args: string[]): Promise<number> {
   switch (command) {
     case "serve":
       return await serve(commandArgs);
+    case "score":
+      return await scoreCommand(commandArgs);
     case "help":
       write(USAGE);
       return 0;
