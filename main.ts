@@ -5,13 +5,20 @@
 import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { startApp, VERSION } from "./src/app.ts";
+import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
 import { scoreCommand } from "./src/cli/score.ts";
+import { replayCommand } from "./src/cli/replay.ts";
+import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
 
 Usage:
   jimbot [serve] [options]     run the bus (REST ingest for BalatroMCP, read API, commands)
   jimbot score [options]       score a Balatro play (jimbot score --help)
+  jimbot replay [options]      replay a range of the log as NDJSON or into another bus
+  jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
+  jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
+  jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
   jimbot --help                this text
 
 Every option can also be set by the environment variable shown beside it; a flag wins.
@@ -29,6 +36,14 @@ async function main(args: string[]): Promise<number> {
       return await serve(commandArgs);
     case "score":
       return await scoreCommand(commandArgs);
+    case "replay":
+      return await replayCommand(commandArgs);
+    case "analytics":
+      return await analyticsCommand(commandArgs);
+    case "query":
+      return await queryCommand(commandArgs);
+    case "export":
+      return await exportCommand(commandArgs);
     case "help":
       write(USAGE);
       return 0;
@@ -56,7 +71,15 @@ async function serve(args: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(parsed.config.logLevel);
-  const app = await startApp(parsed.config, logger);
+  let app;
+  try {
+    app = await startApp(parsed.config, logger);
+  } catch (err) {
+    // A bad coordinator file, a port in use, an unwritable data dir: one sentence, no trace.
+    const message = err instanceof Error ? err.message : String(err);
+    writeError(message.startsWith("Cannot start") ? message : `Cannot start: ${message}`);
+    return err instanceof CoordinatorConfigError ? 2 : 1;
+  }
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => app.stop().then(resolve));

@@ -4,7 +4,9 @@ Deno.serve({
   hostname: "127.0.0.1",
   port: 0,
   onListen: ({ port }) => {
-    Deno.stderr.writeSync(new TextEncoder().encode(JSON.stringify({ msg: "listening", port }) + "\n"));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(JSON.stringify({ msg: "listening", port }) + "\n"),
+    );
   },
 }, async (req) => {
   await req.arrayBuffer();

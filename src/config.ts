@@ -4,6 +4,7 @@
  * @module
  */
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
+import type { AnalyticsConfig } from "./analytics/mod.ts";
 
 /** Size and time limits on what clients may send. */
 export interface Limits {
@@ -42,6 +43,24 @@ export interface Config {
   readonly maxPendingEvents: number;
   /** Longest a graceful shutdown waits for in-flight work. */
   readonly shutdownTimeoutMs: number;
+  /** Native gRPC listener (node:http2); 0 picks a free port. */
+  readonly grpcPort: number;
+  /** PEM files; when both are set, both listeners speak TLS (HTTP/2 via ALPN). */
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** Newest events kept in memory for live subscribers (count and envelope bytes). */
+  readonly streamTailEvents: number;
+  readonly streamTailBytes: number;
+  /** Largest credit window of one Stream call (events in flight to one client). */
+  readonly maxStreamCredits: number;
+  /** Resource coordinator JSON config file ("" = defaults; schema in src/coordinator/README.md). */
+  readonly coordinatorConfigFile: string;
+  /** GPUs from --gpu (used when the coordinator config lists none; nvidia-smi when empty). */
+  readonly gpus: readonly { readonly name: string; readonly memoryMb: number }[];
+  /** The log projected into SQLite (src/analytics/README.md). */
+  readonly analytics: AnalyticsConfig;
+  /** Publish advice.best_play / advice.blind_odds for each game.state.update with a hand. */
+  readonly liveAdvice: boolean;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -59,6 +78,10 @@ export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3600_000;
 export const DEFAULT_DEDUPE_MAX_IDS = 2_000_000;
 export const DEFAULT_MAX_PENDING_EVENTS = 200_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEFAULT_GRPC_PORT = 50051;
+export const DEFAULT_STREAM_TAIL_EVENTS = 20_000;
+export const DEFAULT_STREAM_TAIL_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_STREAM_CREDITS = 10_000;
 
 /** Thrown for a bad flag or variable; main.ts prints the message and exits 2. */
 export class ConfigError extends Error {
@@ -130,6 +153,67 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt("shutdown-timeout", "longest graceful shutdown", "10s", (d, v, n) => {
     d.shutdownTimeoutMs = duration(v, n, 0);
   }),
+  opt("grpc-port", "native gRPC port (0 picks a free one)", "50051", (d, v, n) => {
+    d.grpcPort = integer(v, n, 0, 65535);
+  }),
+  opt("tls-cert", "PEM certificate: TLS on both ports (with --tls-key)", "none", (d, v) => {
+    d.tlsCertFile = v;
+  }),
+  opt("tls-key", "PEM private key for --tls-cert", "none", (d, v) => d.tlsKeyFile = v),
+  opt("stream-tail-events", "newest events held in memory for live readers", "20000", (d, v, n) => {
+    d.streamTailEvents = integer(v, n, 0, 10_000_000);
+  }),
+  opt(
+    "stream-tail-bytes",
+    "envelope bytes held in memory for live readers",
+    "33554432",
+    (d, v, n) => {
+      d.streamTailBytes = integer(v, n, 0, 2 ** 31);
+    },
+  ),
+  opt("max-stream-credits", "largest credit window of one Stream call", "10000", (d, v, n) => {
+    d.maxStreamCredits = integer(v, n, 1, 1_000_000);
+  }),
+  opt("coordinator-config", "resource coordinator JSON config file", "none", (d, v) => {
+    d.coordinatorConfigFile = v;
+  }),
+  opt("gpu", "GPUs as name:memoryMB[,name:memoryMB] (else nvidia-smi)", "detected", (d, v, n) => {
+    d.gpus = v.split(",").map((item) => {
+      const m = /^([A-Za-z0-9_.-]{1,64}):(\d{1,9})$/.exec(item.trim());
+      if (!m || Number(m[2]) < 1) throw invalid(n, "name:memoryMB such as 0:24576", item);
+      return { name: m[1], memoryMb: Number(m[2]) };
+    });
+  }),
+  opt("analytics", "project the log into analytics.sqlite (true/false)", "true", (d, v, n) => {
+    if (v !== "true" && v !== "false") throw invalid(n, "true or false", v);
+    d.analytics.enabled = v === "true";
+  }),
+  opt(
+    "analytics-raw-max-age",
+    "keep older hands/money rows only as rollups (0: all)",
+    "30d",
+    (d, v, n) => {
+      d.analytics.rawMaxAgeMs = duration(v, n, 0);
+    },
+  ),
+  opt("analytics-query-timeout", "time budget of one analytics query", "5s", (d, v, n) => {
+    d.analytics.queryTimeoutMs = duration(v, n, 10);
+  }),
+  opt("analytics-max-rows", "most rows one analytics query answers", "10000", (d, v, n) => {
+    d.analytics.queryMaxRows = integer(v, n, 1, 10_000_000);
+  }),
+  opt(
+    "analytics-postgres",
+    "PostgreSQL URL to mirror the analytics tables into",
+    "none",
+    (d, v) => {
+      d.analytics.postgresUrl = v;
+    },
+  ),
+  opt("live-advice", "publish advice.* events for game states (true/false)", "true", (d, v, n) => {
+    if (v !== "true" && v !== "false") throw invalid(n, "true or false", v);
+    d.liveAdvice = v === "true";
+  }),
 ];
 
 /** The configuration with every default. */
@@ -156,6 +240,22 @@ export function defaultConfig(): Config {
     },
     maxPendingEvents: DEFAULT_MAX_PENDING_EVENTS,
     shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    grpcPort: DEFAULT_GRPC_PORT,
+    tlsCertFile: "",
+    tlsKeyFile: "",
+    streamTailEvents: DEFAULT_STREAM_TAIL_EVENTS,
+    streamTailBytes: DEFAULT_STREAM_TAIL_BYTES,
+    maxStreamCredits: DEFAULT_MAX_STREAM_CREDITS,
+    coordinatorConfigFile: "",
+    gpus: [],
+    analytics: {
+      enabled: true,
+      rawMaxAgeMs: 30 * 24 * 3600_000,
+      queryTimeoutMs: 5_000,
+      queryMaxRows: 10_000,
+      postgresUrl: "",
+    },
+    liveAdvice: true,
   };
 }
 

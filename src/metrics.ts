@@ -7,8 +7,17 @@
 import client from "prom-client";
 import type { IngestObserver } from "./ingest/ingest.ts";
 import type { CommitObserver } from "./log/kv_event_log.ts";
+import type { BusObserver } from "./bus/mod.ts";
 
-export class BusMetrics implements IngestObserver, CommitObserver {
+/** What the stream metrics read when scraped: group offsets and the log head. */
+export interface StreamState {
+  head(): number;
+  groups(): ReadonlyMap<string, number>;
+}
+
+const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+export class BusMetrics implements IngestObserver, CommitObserver, BusObserver {
   readonly registry = new client.Registry();
   readonly #events: Record<Parameters<IngestObserver["counted"]>[0], client.Counter<"type">>;
   readonly #requestSeconds: client.Histogram<"route" | "method" | "status">;
@@ -16,6 +25,10 @@ export class BusMetrics implements IngestObserver, CommitObserver {
   readonly #commitEvents: client.Histogram;
   readonly #commitBytes: client.Histogram;
   readonly #head: client.Gauge;
+  readonly #subscribers: client.Gauge<"protocol">;
+  readonly #delivered: client.Counter<"protocol">;
+  readonly #credits: client.Gauge;
+  #stream: StreamState | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -71,11 +84,68 @@ export class BusMetrics implements IngestObserver, CommitObserver {
       help: "Next offset the event log will assign (events stored since the log began).",
       registers,
     });
+    this.#subscribers = new client.Gauge({
+      name: "jimbot_stream_subscribers",
+      help: "Open subscriptions, by protocol (connect, grpc, grpc_web, ws, sse).",
+      labelNames: ["protocol"],
+      registers,
+    });
+    this.#delivered = new client.Counter({
+      name: "jimbot_stream_delivered_events_total",
+      help: "Events handed to subscribers, by protocol.",
+      labelNames: ["protocol"],
+      registers,
+    });
+    this.#credits = new client.Gauge({
+      name: "jimbot_stream_credits_outstanding",
+      help: "Credits granted by Stream clients and not yet used (events the bus may still send).",
+      registers,
+    });
+    const stream = () => this.#stream;
+    new client.Gauge({
+      name: "jimbot_consumer_group_lag",
+      help: "Events stored after the last offset each consumer group committed.",
+      labelNames: ["group"],
+      registers,
+      collect() {
+        const s = stream();
+        if (!s) return;
+        this.reset();
+        const head = s.head();
+        for (const [group, committed] of s.groups()) {
+          this.set({ group }, Math.max(0, head - committed - 1));
+        }
+      },
+    });
     client.collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Where the consumer-group lag gauge reads from (set once the bus is open). */
+  watchStream(state: StreamState): void {
+    this.#stream = state;
+  }
+
+  subscribers(protocol: string, delta: number): void {
+    this.#subscribers.inc({ protocol: protocol.replace("-", "_") }, delta);
+  }
+
+  delivered(protocol: string, events: number): void {
+    this.#delivered.inc({ protocol: protocol.replace("-", "_") }, events);
+  }
+
+  credits(delta: number): void {
+    this.#credits.inc(delta);
+  }
+
+  // Labelled children, cached: looking labels up on every call costs more than the count.
+  readonly #eventChildren = new Map<string, { inc(n: number): void }>();
+  readonly #requestChildren = new Map<string, { observe(v: number): void }>();
+
   counted(what: Parameters<IngestObserver["counted"]>[0], type: string, n: number): void {
-    this.#events[what].inc({ type }, n);
+    const key = `${what} ${type}`;
+    let child = this.#eventChildren.get(key);
+    if (!child) this.#eventChildren.set(key, child = this.#events[what].labels({ type }));
+    child.inc(n);
   }
 
   committed(unit: { events: number; bytes: number; seconds: number; head: number }): void {
@@ -87,7 +157,15 @@ export class BusMetrics implements IngestObserver, CommitObserver {
 
   /** Records one answered HTTP request. */
   request(route: string, method: string, status: number, seconds: number): void {
-    this.#requestSeconds.observe({ route, method, status: String(status) }, seconds);
+    // Clients choose the method: unknown ones share one label so the series stay bounded.
+    if (!HTTP_METHODS.has(method)) method = "OTHER";
+    const key = `${route} ${method} ${status}`;
+    let child = this.#requestChildren.get(key);
+    if (!child) {
+      child = this.#requestSeconds.labels({ route, method, status: String(status) });
+      this.#requestChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   setHead(head: number): void {

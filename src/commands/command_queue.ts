@@ -12,6 +12,7 @@ export class CommandQueue {
   readonly #kv: Deno.Kv;
   /** Enqueue and poll run one at a time, so sequence numbers and deliveries never race. */
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #listeners = new Set<() => void>();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -29,7 +30,17 @@ export class CommandQueue {
           throw new Error("Deno KV refused a commit of the command queue");
         }
       }
+      for (const listener of this.#listeners) listener();
     });
+  }
+
+  /**
+   * Calls `listener` after each enqueue is durable (push delivery, e.g. over WebSocket: the
+   * listener then calls take()); returns the function that removes it.
+   */
+  onEnqueue(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Takes (removes) up to `max` waiting lines, oldest first. */

@@ -17,6 +17,8 @@ export async function readBody(req: Request, limits: BodyLimits): Promise<Uint8A
     throw tooLarge(Number(declared), limits.maxBodyBytes);
   }
   if (!req.body) return new Uint8Array(0);
+  // The common case (the mod always sends Content-Length): one native read, no stream loop.
+  if (declared !== null) return await withTimeout(req.bytes(), limits.bodyTimeoutMs);
   const reader = req.body.getReader();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -46,12 +48,7 @@ export async function readBody(req: Request, limits: BodyLimits): Promise<Uint8A
   } finally {
     clearTimeout(timer);
   }
-  if (timedOut) {
-    throw new BusError(
-      "timeout",
-      `The request body did not arrive within ${limits.bodyTimeoutMs} ms`,
-    );
-  }
+  if (timedOut) throw timeout(limits.bodyTimeoutMs);
   if (parts.length === 1) return parts[0];
   const body = new Uint8Array(total);
   let at = 0;
@@ -60,6 +57,27 @@ export async function readBody(req: Request, limits: BodyLimits): Promise<Uint8A
     at += p.length;
   }
   return body;
+}
+
+async function withTimeout(body: Promise<Uint8Array>, timeoutMs: number): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout(timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([body, expired]);
+  } catch (err) {
+    if (err instanceof BusError) throw err;
+    throw new BusError("malformed", "Cannot read the request body: the connection failed", {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timeout(timeoutMs: number): BusError {
+  return new BusError("timeout", `The request body did not arrive within ${timeoutMs} ms`);
 }
 
 function tooLarge(bytes: number, limit: number): BusError {

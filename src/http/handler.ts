@@ -21,10 +21,21 @@ export type RequestObserver = (
   seconds: number,
 ) => void;
 
+/**
+ * A handler mounted in front of the REST routes (Connect services, WebSocket, SSE): it answers
+ * the paths it knows and returns null for the rest.
+ */
+export interface Mount {
+  /** Metrics label of what it answers ("rpc", "/api/v1/ws", …). */
+  readonly name: string;
+  readonly handle: (req: Request, url: URL) => Promise<Response> | Response | null;
+}
+
 export function createHandler(
   routes: readonly Route[],
   deps: HttpDeps,
   observe: RequestObserver,
+  mounts: readonly Mount[] = [],
 ): (req: Request) => Promise<Response> {
   const matchers = indexRoutes(routes);
   return async function handle(req) {
@@ -34,9 +45,19 @@ export function createHandler(
     let res: Response;
     try {
       checkHeaderSize(req.headers, deps.limits.maxHeaderBytes);
-      const found = findRoute(matchers, url.pathname, req.method);
-      pattern = found.pattern;
-      res = await found.route.handle({ req, url, params: found.params, deps });
+      let mounted: Promise<Response> | Response | null = null;
+      for (const mount of mounts) {
+        mounted = mount.handle(req, url);
+        if (mounted === null) continue;
+        pattern = mount.name;
+        break;
+      }
+      if (mounted !== null) res = await mounted;
+      else {
+        const found = findRoute(matchers, url.pathname, req.method);
+        pattern = found.pattern;
+        res = await found.route.handle({ req, url, params: found.params, deps });
+      }
     } catch (err) {
       res = errorResponse(err, deps.logger);
     }

@@ -107,10 +107,10 @@ function getDeadLetters({ url, deps }: RouteContext): Response {
 }
 
 async function postCommands({ req, deps }: RouteContext): Promise<Response> {
-  const text = new TextDecoder().decode(await jsonBody(req, deps.limits));
+  const bytes = await jsonBody(req, deps.limits);
   let body: unknown;
   try {
-    body = parseLenientJson(text, deps.limits.maxJsonDepth).value;
+    body = parseLenientJson(bytes, deps.limits.maxJsonDepth).value;
   } catch (err) {
     throw new BusError("malformed", `Cannot parse commands: ${(err as Error).message}`);
   }

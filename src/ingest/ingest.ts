@@ -79,18 +79,18 @@ export class Ingest {
   }
 
   async #accept(body: Uint8Array, route: string, shape: Shape): Promise<IngestAnswer> {
-    const text = decoder.decode(body);
     let parsed: { value: unknown; repairs: readonly Repair[] };
     try {
-      parsed = parseLenientJson(text, this.#limits.maxJsonDepth);
+      parsed = parseLenientJson(body, this.#limits.maxJsonDepth);
     } catch (err) {
       const what = shape === "batch" ? "batch" : "event";
       const reason = err instanceof JsonDepthError
         ? `Cannot ingest ${what}: JSON nests deeper than ${err.maxDepth} levels`
         : `Cannot parse ${what}: ${(err as Error).message}`;
-      throw await this.#refuseBody(text, route, reason);
+      throw await this.#refuseBody(decoder.decode(body), route, reason);
     }
-    return this.#acceptParsed(parsed.value, parsed.repairs, shape, route, () => text);
+    const rawText = () => decoder.decode(body);
+    return this.#acceptParsed(parsed.value, parsed.repairs, shape, route, rawText);
   }
 
   async #acceptParsed(

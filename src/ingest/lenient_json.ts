@@ -40,14 +40,16 @@ export class JsonDepthError extends Error {
 }
 
 /**
- * Parses `text`, trying the engine's JSON.parse first (the common case costs nothing extra)
- * and the repairing parser only when that fails.
+ * Parses a UTF-8 body (or text), trying the engine's JSON.parse first (the common case costs nothing
+ * extra) and the repairing parser only when that fails. Invalid UTF-8 becomes U+FFFD.
  * @throws {JsonDepthError} when arrays/objects nest deeper than `maxDepth`
  * @throws {JsonSyntaxError} when the text cannot be repaired
  */
-export function parseLenientJson(text: string, maxDepth: number): LenientResult {
+export function parseLenientJson(body: Uint8Array | string, maxDepth: number): LenientResult {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
   // Depth first: deep documents would overflow the stack of everything that walks them later.
-  if (nestingDepthExceeds(text, maxDepth)) throw new JsonDepthError(maxDepth);
+  if (nestingDepthExceeds(bytes, maxDepth)) throw new JsonDepthError(maxDepth);
+  const text = typeof body === "string" ? body : decoder.decode(bytes);
   try {
     return { value: JSON.parse(text), repairs: [] };
   } catch {
@@ -55,12 +57,18 @@ export function parseLenientJson(text: string, maxDepth: number): LenientResult 
   }
 }
 
-/** True when brackets outside strings nest deeper than `max`. */
-export function nestingDepthExceeds(text: string, max: number): boolean {
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * True when brackets outside strings nest deeper than `max`. Scans bytes: every structural
+ * character is ASCII and UTF-8 never uses ASCII bytes inside a multi-byte character.
+ */
+export function nestingDepthExceeds(bytes: Uint8Array, max: number): boolean {
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;

@@ -26,6 +26,8 @@ const FIXED_TOPICS: Readonly<Record<string, string>> = {
 const SUBTYPED_PREFIXES: Readonly<Record<string, string>> = {
   SCORING: "game.scoring.",
   LEARNING_DECISION: "learning.decision.",
+  // Published by the bus itself (src/advisor/): advice.best_play, advice.blind_odds.
+  ADVICE: "advice.",
 };
 
 /** The types the mod defines; every other type is counted as "other" in metrics. */
@@ -44,7 +46,8 @@ export function routeTopic(type: string, subtype: string | undefined): string {
   return "custom." + topicSegment(type);
 }
 
-// A topic segment cannot contain the separator or the wildcards, or patterns would misread it.
+// A topic segment keeps letters, digits, "_", "-" and ":"; anything else (the separator, the
+// wildcards, spaces, quotes, control characters) becomes "_", so patterns never misread it.
 function topicSegment(name: string): string {
-  return name.toLowerCase().replace(/[.*>\s]/g, "_");
+  return name.toLowerCase().replace(/[^\p{L}\p{N}_\-:]/gu, "_");
 }

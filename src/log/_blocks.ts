@@ -67,6 +67,9 @@ export interface CommitUnit {
 const encoder = new TextEncoder();
 const NEWLINE = 0x0a;
 
+/** Bytes of a block header without its topics: {"t":…,"topics":[],"chunked":[]} and newline. */
+const HEADER_BASE_BYTES = 64;
+
 /** Packs envelope lines and dead letters into blocks, and blocks into commit units. */
 export class BlockWriter {
   readonly #units: CommitUnit[] = [];
@@ -75,15 +78,26 @@ export class BlockWriter {
   #unitEvents = 0;
   #head: number;
   #deadLetterHead: number;
-  // the open block
+  // the open block: lines encoded straight into one buffer, newline-separated
   #blockFirst: number;
-  #lines: Uint8Array[] = [];
+  readonly #buffer: Uint8Array;
+  #used = 0;
   #topics: string[] = [];
   #ids: (string | null)[] = [];
   #chunked: number[] = [];
-  #blockBytes = 0;
+  #headerBytes = HEADER_BASE_BYTES;
 
-  constructor(head: number, deadLetterHead: number, readonly receivedAt: number) {
+  /**
+   * `scratch` (VALUE_BYTES long) holds the open block; the log passes the same one to every
+   * writer, since rounds run one at a time, so no round allocates a 60 KB buffer.
+   */
+  constructor(
+    head: number,
+    deadLetterHead: number,
+    readonly receivedAt: number,
+    scratch: Uint8Array = new Uint8Array(VALUE_BYTES),
+  ) {
+    this.#buffer = scratch;
     this.#head = head;
     this.#blockFirst = head;
     this.#deadLetterHead = deadLetterHead;
@@ -91,7 +105,7 @@ export class BlockWriter {
 
   /** The offset the next added event gets. */
   get nextOffset(): number {
-    return this.#blockFirst + this.#lines.length;
+    return this.#blockFirst + this.#topics.length;
   }
 
   get nextDeadLetterSeq(): number {
@@ -100,22 +114,22 @@ export class BlockWriter {
 
   /** Adds one envelope line (JSON, no newline) at `nextOffset`. */
   addEvent(line: string, topic: string, clientId: string | null): void {
-    const bytes = encoder.encode(line);
-    if (bytes.length > VALUE_BYTES - 1024) {
-      const offset = this.nextOffset;
-      this.#writeChunks(bytes, (i) => KEY.chunk(offset, i));
-      this.#chunked.push(this.#lines.length);
-      this.#append(new Uint8Array(0), topic, clientId);
+    const topicBytes = utf8Length(topic) + 3; // "topic",
+    if (this.#topics.length < MAX_BLOCK_EVENTS && this.#tryAppend(line, topicBytes)) {
+      this.#record(topic, clientId, topicBytes);
       return;
     }
-    const headerRoom = 64 + (this.#topics.length + 1) * (topic.length + 3);
-    if (
-      this.#lines.length >= MAX_BLOCK_EVENTS ||
-      this.#blockBytes + bytes.length + 1 + headerRoom > VALUE_BYTES
-    ) {
-      this.#sealBlock();
+    this.#sealBlock();
+    if (this.#tryAppend(line, topicBytes)) {
+      this.#record(topic, clientId, topicBytes);
+      return;
     }
-    this.#append(bytes, topic, clientId);
+    // Larger than any block: the line goes to chunks, the block keeps an empty line for it.
+    const offset = this.nextOffset;
+    this.#writeChunks(encoder.encode(line), (i) => KEY.chunk(offset, i));
+    this.#chunked.push(this.#topics.length);
+    this.#tryAppend("", topicBytes + 6);
+    this.#record(topic, clientId, topicBytes + 6);
   }
 
   /** Adds a dead letter (one JSON line) at `nextDeadLetterSeq`. */
@@ -139,11 +153,22 @@ export class BlockWriter {
     return this.#units;
   }
 
-  #append(bytes: Uint8Array, topic: string, clientId: string | null): void {
-    this.#lines.push(bytes);
+  /** Encodes `line` after the open block's lines if it fits with the header; false if not. */
+  #tryAppend(line: string, topicBytes: number): boolean {
+    const start = this.#topics.length > 0 ? this.#used + 1 : 0;
+    const limit = VALUE_BYTES - this.#headerBytes - topicBytes;
+    if (limit - start < line.length) return false; // too long even as ASCII
+    const { read, written } = encoder.encodeInto(line, this.#buffer.subarray(start, limit));
+    if (read < line.length) return false;
+    if (start > 0) this.#buffer[this.#used] = NEWLINE;
+    this.#used = start + written;
+    return true;
+  }
+
+  #record(topic: string, clientId: string | null, topicBytes: number): void {
     this.#topics.push(topic);
     this.#ids.push(clientId);
-    this.#blockBytes += bytes.length + 1;
+    this.#headerBytes += topicBytes;
   }
 
   #writeChunks(bytes: Uint8Array, key: (i: number) => Deno.KvKey): number {
@@ -156,20 +181,16 @@ export class BlockWriter {
   }
 
   #sealBlock(): void {
-    const count = this.#lines.length;
+    const count = this.#topics.length;
     if (count === 0) return;
     const header: BlockHeader = this.#chunked.length
       ? { t: this.receivedAt, topics: this.#topics, chunked: this.#chunked }
       : { t: this.receivedAt, topics: this.#topics };
     const headerBytes = encoder.encode(JSON.stringify(header));
-    const value = new Uint8Array(headerBytes.length + this.#blockBytes);
+    const value = new Uint8Array(headerBytes.length + 1 + this.#used);
     value.set(headerBytes, 0);
-    let at = headerBytes.length;
-    for (const line of this.#lines) {
-      value[at++] = NEWLINE;
-      value.set(line, at);
-      at += line.length;
-    }
+    value[headerBytes.length] = NEWLINE;
+    value.set(this.#buffer.subarray(0, this.#used), headerBytes.length + 1);
     const idx: IdxValue = { t: this.receivedAt, ids: this.#ids };
     const idsBytes = this.#ids.reduce((n, id) => n + (id?.length ?? 4) + 3, 16);
     if (this.#sets.length + 2 > COMMIT_MUTATIONS) this.#closeUnit();
@@ -179,11 +200,11 @@ export class BlockWriter {
     this.#unitEvents += count;
     this.#blockFirst += count;
     this.#head = this.#blockFirst;
-    this.#lines = [];
+    this.#used = 0;
     this.#topics = [];
     this.#ids = [];
     this.#chunked = [];
-    this.#blockBytes = 0;
+    this.#headerBytes = HEADER_BASE_BYTES;
   }
 
   #set(key: Deno.KvKey, value: unknown, bytes: number): void {
@@ -207,6 +228,21 @@ export class BlockWriter {
     this.#unitBytes = 0;
     this.#unitEvents = 0;
   }
+}
+
+/** UTF-8 length of a (short) string without encoding it. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 const decoder = new TextDecoder();

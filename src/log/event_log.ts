@@ -105,6 +105,13 @@ export interface EventLog {
   /** Dead letters from sequence `from` on, each as one line of JSON. */
   readDeadLetters(from: number, limit: number): AsyncIterable<string>;
   bounds(): LogBounds;
+  /**
+   * Calls `listener` whenever the head advances (events up to head - 1 are readable), with the
+   * just-committed events when the implementation has them in memory (possibly also some at or
+   * past head, and possibly none); returns the function that stops it. Listeners must not
+   * block: they run inside the commit path.
+   */
+  onHead(listener: (head: number, events: readonly StoredEvent[]) => void): () => void;
   /** Finishes pending commits, stops background work and closes the store. */
   close(): Promise<void>;
 }

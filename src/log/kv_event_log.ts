@@ -22,9 +22,11 @@ import {
   decodeBlock,
   type IdxValue,
   KEY,
+  VALUE_BYTES,
 } from "./_blocks.ts";
 import { idHash, IdIndex } from "./_id_index.ts";
 import { type Retention, sweepRetention } from "./_retention.ts";
+import { HeadNotifier } from "./head_notifier.ts";
 
 /** Told about every commit, for metrics. */
 export interface CommitObserver {
@@ -56,6 +58,8 @@ export class KvEventLog implements EventLog {
   readonly #kv: Deno.Kv;
   readonly #opts: KvEventLogOptions;
   readonly #index = new IdIndex();
+  readonly #scratch = new Uint8Array(VALUE_BYTES);
+  readonly #heads = new HeadNotifier();
   /** (offset, received_at) at most once a second: maps the dedupe window to offsets. */
   readonly #marks: { offset: number; t: number }[] = [];
   #head = 0;
@@ -87,6 +91,10 @@ export class KvEventLog implements EventLog {
 
   bounds(): LogBounds {
     return { first: this.#first, head: this.#head };
+  }
+
+  onHead(listener: (head: number, events: readonly StoredEvent[]) => void): () => void {
+    return this.#heads.listen(listener);
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
@@ -172,8 +180,9 @@ export class KvEventLog implements EventLog {
   async #commitRound(round: Pending[]): Promise<void> {
     const storedIds = await this.#confirmCandidates(round);
     const receivedAt = Date.now();
-    const writer = new BlockWriter(this.#head, this.#deadLetterHead, receivedAt);
+    const writer = new BlockWriter(this.#head, this.#deadLetterHead, receivedAt, this.#scratch);
     const roundIds = new Map<string, number>();
+    const fresh: StoredEvent[] = []; // handed to head listeners: live readers skip a KV read
     const inserted: [number, number][] = [];
     const planned = round.map((p) => {
       let needHead = 0;
@@ -185,11 +194,9 @@ export class KvEventLog implements EventLog {
           return { offset: earlier, duplicate: true };
         }
         const offset = writer.nextOffset;
-        writer.addEvent(
-          envelopeJson(ev, offset, receivedAt),
-          ev.topic,
-          ev.clientEventId ? ev.event_id : null,
-        );
+        const json = envelopeJson(ev, offset, receivedAt);
+        writer.addEvent(json, ev.topic, ev.clientEventId ? ev.event_id : null);
+        fresh.push({ offset, topic: ev.topic, receivedAt, json });
         if (ev.clientEventId) {
           const hash = idHash(ev.event_id);
           this.#index.insert(hash, offset);
@@ -219,7 +226,7 @@ export class KvEventLog implements EventLog {
       }
     };
     try {
-      for (const unit of writer.finish()) await this.#commitUnit(unit, receivedAt);
+      for (const unit of writer.finish()) await this.#commitUnit(unit, receivedAt, fresh);
       settle();
       if (next < planned.length) throw new Error("commit round ended with unsettled appends");
     } catch (err) {
@@ -236,7 +243,11 @@ export class KvEventLog implements EventLog {
     }
   }
 
-  async #commitUnit(unit: CommitUnit, receivedAt: number): Promise<void> {
+  async #commitUnit(
+    unit: CommitUnit,
+    receivedAt: number,
+    fresh: readonly StoredEvent[] = [],
+  ): Promise<void> {
     const started = performance.now();
     const op = this.#kv.atomic();
     for (const [key, value] of unit.sets) op.set(key, value);
@@ -258,6 +269,7 @@ export class KvEventLog implements EventLog {
       seconds: (performance.now() - started) / 1000,
       head: unit.head,
     });
+    this.#heads.notify(unit.head, fresh);
   }
 
   /** Offset of an already stored (or earlier in this round) event with the same client id. */

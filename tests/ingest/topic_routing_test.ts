@@ -18,10 +18,13 @@ Deno.test("routeTopic() follows design §4, case-insensitively, never rejecting 
     ["SCORING", "HAND_EVAL_START", "game.scoring.hand_eval_start"],
     ["SCORING", undefined, "game.scoring.unknown"],
     ["LEARNING_DECISION", "REQUEST", "learning.decision.request"],
+    ["ADVICE", "BEST_PLAY", "advice.best_play"],
+    ["ADVICE", "BLIND_ODDS", "advice.blind_odds"],
     ["ERROR", undefined, "system.error"],
     ["DIAGNOSTIC", undefined, "system.diagnostic"],
     ["TEST_EVENT_1", undefined, "custom.test_event_1"],
     ["weird.type*>", undefined, "custom.weird_type__"],
+    ['Quote"Back\\slash\u0001Déjà', undefined, "custom.quote_back_slash_déjà"],
   ];
   for (const [type, subtype, topic] of table) assert.equal(routeTopic(type, subtype), topic, type);
 });

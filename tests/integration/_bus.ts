@@ -22,6 +22,8 @@ export class RunningBus {
     child: Deno.ChildProcess,
     readonly dataDir: string,
     readonly port: number,
+    /** The native gRPC port the bus announced. */
+    readonly grpcPort: number,
     readonly flags: string[],
     stderr: string[],
     drained: Promise<void>,
@@ -47,14 +49,27 @@ export class RunningBus {
   static async start(flags: string[] = [], opts: StartOptions = {}): Promise<RunningBus> {
     const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "jimbot-test-" });
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "serve", "--port=0", `--data-dir=${dataDir}`, ...flags],
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "serve",
+        "--port=0",
+        "--grpc-port=0",
+        `--data-dir=${dataDir}`,
+        // Advice events would change the event counts tests expect; advisor_test turns it on.
+        "--live-advice=false",
+        ...flags,
+      ],
       env: opts.env,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
     }).spawn();
     const lines: string[] = [];
-    const { promise: listening, resolve, reject } = Promise.withResolvers<number>();
+    const { promise: listening, resolve, reject } = Promise.withResolvers<
+      { port: number; grpcPort: number }
+    >();
     const drained = (async () => {
       const decoder = new TextDecoderStream();
       let buffered = "";
@@ -65,15 +80,15 @@ export class RunningBus {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
           lines.push(line);
-          if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).port);
+          if (line.includes('"msg":"listening"')) resolve(JSON.parse(line));
         }
       }
       reject(new Error(`bus exited before listening:\n${lines.join("\n")}${buffered}`));
     })();
     const timer = setTimeout(() => reject(new Error("bus did not start within 20 s")), 20_000);
     try {
-      const port = await listening;
-      return new RunningBus(child, dataDir, port, flags, lines, drained);
+      const { port, grpcPort } = await listening;
+      return new RunningBus(child, dataDir, port, grpcPort, flags, lines, drained);
     } catch (err) {
       try {
         child.kill("SIGKILL");

@@ -114,3 +114,22 @@ Deno.test("JIMBOT_* variables configure the bus; a flag beats the variable", asy
   assert.equal((await bus.post(BATCH, three)).status, 413);
   assert.match(bus.logs, /"level":"info"/, "--log-level=debug beat JIMBOT_LOG_LEVEL=error");
 });
+
+Deno.test("start-up failures are one sentence: a bad coordinator file exits 2, a taken port exits 1", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/coordinator.json`, '{"memory": {"total_mb": "lots"}}');
+  const bad = await cli([
+    "serve",
+    "--port=0",
+    `--data-dir=${dir}/d`,
+    `--coordinator-config=${dir}/coordinator.json`,
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^Cannot start: /m);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
+  await using bus = await startBus();
+  const taken = await cli(["serve", `--port=${bus.port}`, `--data-dir=${dir}/e`]);
+  assert.equal(taken.code, 1);
+  assert.match(taken.stderr, /^Cannot start: /m);
+  await Deno.remove(dir, { recursive: true });
+});

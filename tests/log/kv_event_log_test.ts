@@ -117,6 +117,20 @@ Deno.test("KvEventLog stores an event larger than a KV value in chunks and reads
   assert.equal(one[0].env.event_id, "big");
 });
 
+Deno.test("KvEventLog packs long topics and mixed sizes without exceeding a KV value", async () => {
+  await using s = await openLog(await tempKv());
+  const events = Array.from({ length: 1500 }, (_, i) =>
+    event(`long${i}`, {
+      topic: "custom." + "é".repeat(120 + (i % 7)),
+      payload: { pad: "x".repeat((i * 37) % 3000) },
+    }));
+  const r = await s.log.append({ events, deadLetters: [] });
+  assert.equal(r.outcomes.at(-1)?.offset, 1499);
+  const back = await readAll(s.log);
+  assert.deepEqual(back.map((e) => e.env.event_id), events.map((e) => e.event_id));
+  assert.deepEqual(back.map((e) => e.topic), events.map((e) => e.topic));
+});
+
 Deno.test("KvEventLog dead letters: stored with a sequence, large ones chunked", async () => {
   await using s = await openLog(await tempKv());
   const raw = "x".repeat(200_000);

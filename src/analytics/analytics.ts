@@ -1,0 +1,125 @@
+/**
+ * The analytics service the bus runs: the store, its log consumer, the optional PostgreSQL
+ * mirror, and the read side (queries, exports, synergy, patterns) the routes and CLI call.
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { EventLog } from "../log/mod.ts";
+import type { Logger } from "../logger.ts";
+import { AnalyticsConsumer } from "./consumer.ts";
+import { disableChangeTracking, PostgresMirror } from "./postgres_mirror.ts";
+import { type QueryOptions, type QueryResult, runQuery } from "./query.ts";
+import { analyticsPath, AnalyticsStore } from "./store.ts";
+import { synergyMatrix, type SynergyOptions, type SynergyPair } from "./synergy.ts";
+import { type Pattern, type PatternOptions, playPatterns } from "./patterns.ts";
+
+/** Analytics settings (from Config). */
+export interface AnalyticsConfig {
+  readonly enabled: boolean;
+  /** Raw rows older than this are kept only as rollups; 0 keeps them. */
+  readonly rawMaxAgeMs: number;
+  readonly queryMaxRows: number;
+  readonly queryTimeoutMs: number;
+  /** PostgreSQL URL to mirror the tables into; "" for none. */
+  readonly postgresUrl: string;
+}
+
+/** Rows an export may hold (a query's own limit is for interactive use). */
+export const EXPORT_MAX_ROWS = 1_000_000;
+
+/** The running analytics of one data directory. */
+export class Analytics {
+  readonly path: string;
+  #config: AnalyticsConfig;
+  #store: AnalyticsStore;
+  #consumer: AnalyticsConsumer;
+  #mirror: PostgresMirror | null;
+  #mirrorTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(
+    path: string,
+    config: AnalyticsConfig,
+    store: AnalyticsStore,
+    consumer: AnalyticsConsumer,
+    mirror: PostgresMirror | null,
+  ) {
+    this.path = path;
+    this.#config = config;
+    this.#store = store;
+    this.#consumer = consumer;
+    this.#mirror = mirror;
+  }
+
+  /** Opens the store in `dataDir` and starts following `log`. */
+  static start(
+    log: EventLog,
+    opts: { dataDir: string; config: AnalyticsConfig; logger: Logger },
+  ): Analytics {
+    const { config, logger } = opts;
+    const path = analyticsPath(opts.dataDir);
+    const store = AnalyticsStore.open(path);
+    let mirror: PostgresMirror | null = null;
+    if (config.postgresUrl) mirror = new PostgresMirror(store.db, config.postgresUrl);
+    else disableChangeTracking(store.db);
+    const syncMirror = () =>
+      mirror?.sync().catch((error) => logger.warn("postgres mirror sync failed", { error }));
+    const consumer = new AnalyticsConsumer(log, store, {
+      rawMaxAgeMs: config.rawMaxAgeMs,
+      onBatch: syncMirror,
+      onError: (error) => logger.error("analytics projection failed", { error }),
+    });
+    const analytics = new Analytics(path, config, store, consumer, mirror);
+    if (mirror) {
+      syncMirror();
+      // Also retries after PostgreSQL was unreachable, and carries pruning deletes.
+      analytics.#mirrorTimer = setInterval(syncMirror, 5_000);
+    }
+    logger.info("analytics started", { path, offset: store.offset, postgres: mirror !== null });
+    return analytics;
+  }
+
+  /** The next log offset the projection will apply. */
+  get offset(): number {
+    return this.#store.offset;
+  }
+
+  query(request: { sql: string; params?: readonly unknown[] }, limits?: Partial<QueryOptions>) {
+    return runQuery(this.path, request, {
+      maxRows: limits?.maxRows ?? this.#config.queryMaxRows,
+      timeoutMs: limits?.timeoutMs ?? this.#config.queryTimeoutMs,
+    });
+  }
+
+  /** A query for export: the time budget of queries, up to EXPORT_MAX_ROWS rows. */
+  exportRows(request: { sql: string; params?: readonly unknown[] }): Promise<QueryResult> {
+    return this.query(request, { maxRows: EXPORT_MAX_ROWS });
+  }
+
+  synergy(opts: SynergyOptions): SynergyPair[] {
+    return withReader(this.path, (db) => synergyMatrix(db, opts));
+  }
+
+  patterns(opts: PatternOptions): Pattern[] {
+    return withReader(this.path, (db) => playPatterns(db, opts));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#mirrorTimer);
+    await this.#consumer.stop();
+    if (this.#mirror) {
+      await this.#mirror.sync().catch(() => {});
+      await this.#mirror.close();
+    }
+    this.#store.close();
+  }
+}
+
+/** Runs `fn` on a read-only connection to the analytics file. */
+export function withReader<T>(path: string, fn: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 5_000 });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}

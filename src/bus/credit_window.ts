@@ -1,0 +1,43 @@
+/**
+ * The credit window of one stream: the client grants events, the server spends them, and
+ * never holds more than `max` (so what is in flight stays bounded whatever the client sends).
+ * @module
+ */
+
+export class CreditWindow {
+  readonly #max: number;
+  #credits = 0;
+  #waiter: (() => void) | null = null;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get available(): number {
+    return this.#credits;
+  }
+
+  /** Adds credits (capped at the window); returns how many were actually added. */
+  grant(n: number): number {
+    const before = this.#credits;
+    this.#credits = Math.min(this.#max, this.#credits + n);
+    if (this.#credits > 0) this.#wake();
+    return this.#credits - before;
+  }
+
+  spend(n: number): void {
+    this.#credits = Math.max(0, this.#credits - n);
+  }
+
+  /** Resolves once there is at least one credit (or `wake` is called). */
+  wait(): Promise<void> {
+    if (this.#credits > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiter = resolve);
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.();
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The EventBus service (proto/jimbot/bus/v1/event_bus.proto): thin translations between the
+ * protobuf messages and the ingest and bus services that REST, WebSocket and SSE also use.
+ * @module
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { BusError } from "../errors.ts";
+import type { Bus, Start } from "../bus/mod.ts";
+import { CreditWindow } from "../bus/mod.ts";
+import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
+import type { StoredEvent } from "../log/mod.ts";
+import { envelopeToMessage, messageToBatch } from "../proto/mod.ts";
+import {
+  type Delivery,
+  DeliverySchema,
+  EventBus,
+  type PublishRequest,
+  type PublishResponse,
+  PublishResponseSchema,
+  type StartPosition,
+  type StreamRequest,
+  type StreamResponse,
+  StreamResponseSchema,
+  type SubscribeRequest,
+  type SubscribeResponse,
+  SubscribeResponseSchema,
+} from "../gen/jimbot/bus/v1/event_bus_pb.ts";
+import type { ServiceRegistration } from "./services.ts";
+
+export interface EventBusDeps {
+  readonly ingest: Ingest;
+  readonly bus: Bus;
+  /** Largest credit window of one Stream call (events in flight). */
+  readonly maxCredits: number;
+  /** Told how many credits streams hold, for metrics. */
+  readonly onCredits?: (delta: number) => void;
+}
+
+/** Most events in one response message when the client does not say. */
+const DEFAULT_MAX_BATCH = 256;
+const MAX_BATCH = 4_096;
+const PUBLISH_ROUTE = "/jimbot.bus.v1.EventBus/Publish";
+
+/** Registers EventBus on a router (add it to the list app.ts passes to rpc/). */
+export function eventBusService(deps: EventBusDeps): ServiceRegistration {
+  const { bus, ingest } = deps;
+
+  async function publish(req: PublishRequest): Promise<PublishResponse> {
+    if (!req.batch) throw new BusError("malformed", "Cannot publish: the request has no batch");
+    return publishResponse(
+      await ingest.acceptBatchObject(messageToBatch(req.batch), PUBLISH_ROUTE),
+    );
+  }
+
+  async function* subscribe(
+    req: SubscribeRequest,
+    ctx: HandlerContext,
+  ): AsyncIterable<SubscribeResponse> {
+    const protocol = ctx.protocolName;
+    using sub = await bus.subscribe(subscribeOptions(req, protocol));
+    const max = batchSize(req.maxBatch);
+    for (;;) {
+      const batch = await sub.next(max, ctx.signal);
+      if (batch.length === 0) return;
+      yield create(SubscribeResponseSchema, { events: batch.map((e) => delivery(e, req.json)) });
+      bus.delivered(protocol, batch.length);
+      if (req.autoCommit && req.group !== undefined) bus.groups.ack(req.group, lastOffset(batch));
+    }
+  }
+
+  async function* stream(
+    requests: AsyncIterable<StreamRequest>,
+    ctx: HandlerContext,
+  ): AsyncIterable<StreamResponse> {
+    const protocol = ctx.protocolName;
+    const credits = new CreditWindow(deps.maxCredits);
+    const outbox: StreamResponse[] = [];
+    const wake = new Wake();
+    const stop = new AbortController();
+    const onAbort = () => {
+      stop.abort(ctx.signal.reason);
+      wake.notify();
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    let sub: Awaited<ReturnType<Bus["subscribe"]>> | undefined;
+    let subReq: SubscribeRequest | undefined;
+    let inputDone = false;
+    let failure: unknown;
+    let ended = false;
+    let fetching = false;
+    let held = 0; // credits counted in the metrics
+
+    const grant = (n: number) => {
+      const added = credits.grant(n);
+      held += added;
+      deps.onCredits?.(added);
+    };
+    const reader = (async () => {
+      for await (const r of requests) {
+        const id = r.requestId;
+        switch (r.kind.case) {
+          case "subscribe": {
+            if (sub) throw new BusError("malformed", "This stream already has a subscription");
+            subReq = r.kind.value.subscription;
+            if (!subReq) throw new BusError("malformed", "subscribe needs a subscription");
+            sub = await bus.subscribe(subscribeOptions(subReq, protocol));
+            grant(r.kind.value.initialCredits);
+            break;
+          }
+          case "credit":
+            grant(r.kind.value);
+            break;
+          case "ack": {
+            const group = subReq?.group;
+            if (group === undefined) {
+              throw new BusError("malformed", "An ack needs a subscription with a group");
+            }
+            bus.groups.ack(group, Number(r.kind.value));
+            outbox.push(create(StreamResponseSchema, {
+              requestId: id,
+              kind: { case: "committed", value: r.kind.value },
+            }));
+            break;
+          }
+          case "publish": {
+            // Awaited: one publish at a time per stream keeps the answers bounded.
+            const published = await publish(r.kind.value);
+            outbox.push(create(StreamResponseSchema, {
+              requestId: id,
+              kind: { case: "published", value: published },
+            }));
+            break;
+          }
+          default:
+            break;
+        }
+        wake.notify();
+      }
+    })().then(
+      () => inputDone = true,
+      (err) => failure ??= err,
+    ).finally(() => wake.notify());
+
+    try {
+      for (;;) {
+        if (failure !== undefined) throw failure;
+        if (stop.signal.aborted) return;
+        const next = outbox.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (ended || (inputDone && !sub)) return;
+        if (sub && !fetching && credits.available > 0) {
+          fetching = true;
+          const s = sub;
+          const max = Math.min(credits.available, batchSize(subReq?.maxBatch ?? 0));
+          s.next(max, stop.signal).then((batch) => {
+            if (batch.length === 0) {
+              ended = true;
+              return;
+            }
+            credits.spend(batch.length);
+            held -= batch.length;
+            deps.onCredits?.(-batch.length);
+            outbox.push(create(StreamResponseSchema, {
+              kind: {
+                case: "events",
+                value: create(SubscribeResponseSchema, {
+                  events: batch.map((e) => delivery(e, subReq?.json ?? false)),
+                }),
+              },
+            }));
+            bus.delivered(protocol, batch.length);
+          }, (err) => {
+            if (!stop.signal.aborted) failure ??= err;
+          }).finally(() => {
+            fetching = false;
+            wake.notify();
+          });
+        }
+        await wake.wait();
+      }
+    } finally {
+      stop.abort();
+      ctx.signal.removeEventListener("abort", onAbort);
+      sub?.close();
+      deps.onCredits?.(-held);
+      void reader;
+    }
+  }
+
+  return (router: ConnectRouter) => {
+    router.service(EventBus, {
+      publish,
+      subscribe,
+      stream,
+      async commitOffset(req) {
+        await bus.groups.commit(req.group, Number(req.offset));
+        return {};
+      },
+      getOffsets(req) {
+        const { first, head } = bus.log.bounds();
+        const all = bus.groups.all();
+        const names = req.groups.length > 0 ? req.groups : [...all.keys()].sort();
+        const groups = names.flatMap((group) => {
+          const committed = all.get(group);
+          if (committed === undefined) return [];
+          const lag = Math.max(0, head - committed - 1);
+          return [{ group, committed: BigInt(committed), lag: BigInt(lag) }];
+        });
+        return { first: BigInt(first), head: BigInt(head), groups };
+      },
+      listTopics(req) {
+        return {
+          topics: bus.topics(req.patterns).map((t) => ({
+            name: t.name,
+            events: BigInt(t.events),
+            lastOffset: BigInt(t.lastOffset),
+          })),
+        };
+      },
+    });
+  };
+}
+
+/** A SubscribeRequest as the bus's options. */
+function subscribeOptions(req: SubscribeRequest, protocol: string) {
+  return {
+    topics: req.topics,
+    start: startOf(req.start),
+    group: req.group,
+    endOffset: req.endOffset === undefined ? undefined : Number(req.endOffset),
+    replaySpeed: req.replaySpeed,
+    protocol,
+  };
+}
+
+function startOf(start: StartPosition | undefined): Start | undefined {
+  switch (start?.position.case) {
+    case "earliest":
+      return { kind: "earliest" };
+    case "latest":
+      return { kind: "latest" };
+    case "offset":
+      return { kind: "offset", offset: Number(start.position.value) };
+    case "timestampMs":
+      return { kind: "time", epochMs: start.position.value };
+    default:
+      return undefined;
+  }
+}
+
+function delivery(e: StoredEvent, json: boolean): Delivery {
+  return create(DeliverySchema, {
+    offset: BigInt(e.offset),
+    topic: e.topic,
+    receivedAt: e.receivedAt,
+    body: json
+      ? { case: "json", value: e.json }
+      : { case: "event", value: envelopeToMessage(JSON.parse(e.json)) },
+  });
+}
+
+function publishResponse(a: IngestAnswer): PublishResponse {
+  return create(PublishResponseSchema, {
+    accepted: BigInt(a.accepted),
+    duplicates: BigInt(a.duplicates),
+    firstOffset: a.offsets.length ? BigInt(a.offsets[0]) : undefined,
+    lastOffset: a.offsets.length ? BigInt(a.offsets[1]) : undefined,
+    deadLettered: (a.dead_lettered ?? []).map((d) => ({
+      index: d.index,
+      reason: d.reason,
+      deadLetter: BigInt(d.dead_letter),
+    })),
+    repairs: a.repairs ?? 0,
+  });
+}
+
+function batchSize(asked: number): number {
+  return asked > 0 ? Math.min(asked, MAX_BATCH) : DEFAULT_MAX_BATCH;
+}
+
+function lastOffset(batch: readonly StoredEvent[]): number {
+  return batch[batch.length - 1].offset;
+}
+
+/** A level-triggered wake-up: notify() before wait() is not lost. */
+class Wake {
+  #pending = false;
+  #resolve: (() => void) | null = null;
+
+  notify(): void {
+    const r = this.#resolve;
+    this.#resolve = null;
+    if (r) r();
+    else this.#pending = true;
+  }
+
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#resolve = resolve);
+  }
+}
