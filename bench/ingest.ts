@@ -143,6 +143,7 @@ async function benchBus(mode: "single" | "batch"): Promise<WrkResult> {
   const perRequest = mode === "single" ? 1 : 50;
   report(`ingest ${mode === "single" ? "single events" : "50-event batches"}`, r, perRequest, {
     peak_rss_mb: Math.round(rss),
+    features: "defaults (analytics projection on) except live advice (off, as in the tests)",
     stored_events: head,
     target: mode === "single"
       ? "≥ 25,000 events/s, p99 ≤ 5 ms, RSS ≤ 150 MB"

@@ -10,6 +10,17 @@ import type { AnalyticsStore } from "./store.ts";
 /** Events read and applied per transaction. */
 export const DEFAULT_BATCH_EVENTS = 2_000;
 const PRUNE_INTERVAL_MS = 60_000;
+/**
+ * After new events are announced, wait this long before reading them: many small commits then
+ * become one read and one SQLite transaction instead of one each.
+ */
+const LINGER_MS = 100;
+/**
+ * The projection shares the event loop with ingest: between batches it rests as long as the
+ * batch took, so it takes at most about half of the thread and falls behind (then catches up)
+ * rather than slowing producers.
+ */
+const REST_PER_WORK = 1;
 
 export interface ConsumerOptions {
   /** Raw rows older than this are deleted (rollups stay); 0 keeps them. */
@@ -62,6 +73,7 @@ export class AnalyticsConsumer {
           this.#store,
           this.#opts.batchEvents,
           () => this.#stopped,
+          REST_PER_WORK,
         );
         this.#applied += progressed;
         if (progressed > 0) this.#opts.onBatch?.();
@@ -72,7 +84,10 @@ export class AnalyticsConsumer {
         continue;
       }
       if (this.#stopped) break;
-      if (this.#store.offset >= this.#log.bounds().head) await promise;
+      if (this.#store.offset >= this.#log.bounds().head) {
+        await promise;
+        if (!this.#stopped) await new Promise((r) => setTimeout(r, LINGER_MS));
+      }
     }
   }
 
@@ -87,15 +102,18 @@ export class AnalyticsConsumer {
 /**
  * Applies every event from the store's offset to the log's head, batch by batch; returns how
  * many were applied. Starts at the oldest retained event when the stored offset is older.
+ * `restPerWork` > 0 rests that many times each batch's duration before the next.
  */
 export async function catchUp(
   log: EventLog,
   store: AnalyticsStore,
   batchEvents = DEFAULT_BATCH_EVENTS,
   stopped: () => boolean = () => false,
+  restPerWork = 0,
 ): Promise<number> {
   let total = 0;
   while (!stopped()) {
+    const started = performance.now();
     const from = Math.max(store.offset, log.bounds().first);
     const batch: Envelope[] = [];
     let next = from;
@@ -106,7 +124,8 @@ export async function catchUp(
     if (batch.length === 0) return total;
     total += store.apply(batch, next);
     // Let requests run between batches: node:sqlite is synchronous.
-    await new Promise((r) => setTimeout(r, 0));
+    const restMs = (performance.now() - started) * restPerWork;
+    await new Promise((r) => setTimeout(r, restMs));
   }
   return total;
 }
