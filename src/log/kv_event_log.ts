@@ -49,8 +49,25 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
+/** A planned round: its commits and, per append, the outcome to give once they are durable. */
+interface RoundPlan {
+  readonly receivedAt: number;
+  readonly planned: readonly {
+    readonly pending: Pending;
+    readonly result: AppendResult;
+    readonly needHead: number;
+    readonly needDeadLetterHead: number;
+  }[];
+  readonly units: readonly CommitUnit[];
+  readonly fresh: readonly StoredEvent[];
+  /** Index entries the round added, [hash, offset]. */
+  readonly inserted: readonly [number, number][];
+}
+
 /** Most events planned into one round of commits. */
 const ROUND_EVENTS = 8_000;
+/** Rounds whose commits may be in flight together (see the write path). */
+const MAX_ROUNDS_IN_FLIGHT = 4;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const decoder = new TextDecoder();
 
@@ -65,9 +82,20 @@ export class KvEventLog implements EventLog {
   #head = 0;
   #first = 0;
   #deadLetterHead = 0;
+  /** Next offset and dead-letter sequence to plan (ahead of the committed ones). */
+  #plannedHead = 0;
+  #plannedDeadLetterHead = 0;
+  /** Client ids of planned events whose commit is in flight, by offset. */
+  readonly #uncommittedIds = new Map<number, string>();
   #queue: Pending[] = [];
   #pendingEvents = 0;
-  #draining: Promise<void> | null = null;
+  #planning = false;
+  #roundsInFlight = 0;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** The completion of the newest round: each round completes after the one before. */
+  #completed: Promise<void> = Promise.resolve();
+  /** Set when a commit failed: the log refuses appends from then on. */
+  #failure: unknown = null;
   #closed = false;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> | null = null;
@@ -99,6 +127,7 @@ export class KvEventLog implements EventLog {
 
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error("the event log is closed"));
+    if (this.#failure) return Promise.reject(this.#failure);
     const n = size(request);
     if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
       return Promise.reject(new LogSaturatedError(this.#pendingEvents));
@@ -106,7 +135,7 @@ export class KvEventLog implements EventLog {
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#pendingEvents += n;
-      this.#draining ??= this.#drain();
+      this.#pump();
     });
   }
 
@@ -156,31 +185,70 @@ export class KvEventLog implements EventLog {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
-    await this.#draining;
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
     await this.#sweeping;
   }
 
   // ---- write path ----
+  //
+  // Rounds are planned one at a time, in order (offsets, dedupe), and their commits are issued in
+  // that order without waiting for the previous round: Deno KV applies commits in the order they
+  // are issued (one SQLite writer), so a later round is never durable before an earlier one, and
+  // overlapping rounds hides the commit latency. Rounds complete, and appends settle, in order.
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        let events = 0;
-        let taken = 0;
-        while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
-          events += size(this.#queue[taken++].request);
-        }
-        await this.#commitRound(this.#queue.splice(0, taken));
+  #pump(): void {
+    while (
+      !this.#planning && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT && this.#queue.length > 0
+    ) {
+      let events = 0;
+      let taken = 0;
+      while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
+        events += size(this.#queue[taken++].request);
       }
-    } finally {
-      this.#draining = null;
+      const round = this.#queue.splice(0, taken);
+      this.#planning = true;
+      this.#roundsInFlight++;
+      const work = this.#runRound(round).finally(() => {
+        this.#roundsInFlight--;
+        this.#inFlight.delete(work);
+        this.#pump();
+      });
+      this.#inFlight.add(work);
     }
   }
 
-  async #commitRound(round: Pending[]): Promise<void> {
-    const storedIds = await this.#confirmCandidates(round);
+  async #runRound(round: Pending[]): Promise<void> {
+    let plan: RoundPlan;
+    let commits: Promise<Deno.KvCommitResult | Deno.KvCommitError>[];
+    try {
+      const storedIds = await this.#confirmCandidates(round);
+      plan = this.#planRound(round, storedIds);
+      commits = plan.units.map((unit) => this.#issue(unit));
+    } catch (err) {
+      for (const p of round) {
+        this.#pendingEvents -= size(p.request);
+        p.reject(err);
+      }
+      return;
+    } finally {
+      this.#planning = false;
+    }
+    const issuedAt = performance.now();
+    this.#pump(); // the next round plans while this one's commits are in flight
+    const completed = this.#completed.then(() => this.#completeRound(plan, commits, issuedAt));
+    this.#completed = completed;
+    await completed;
+  }
+
+  /** Offsets, dedupe and blocks for a round; synchronous, so rounds never interleave here. */
+  #planRound(round: Pending[], storedIds: Map<number, string | null>): RoundPlan {
     const receivedAt = Date.now();
-    const writer = new BlockWriter(this.#head, this.#deadLetterHead, receivedAt, this.#scratch);
+    const writer = new BlockWriter(
+      this.#plannedHead,
+      this.#plannedDeadLetterHead,
+      receivedAt,
+      this.#scratch,
+    );
     const roundIds = new Map<string, number>();
     const fresh: StoredEvent[] = []; // handed to head listeners: live readers skip a KV read
     const inserted: [number, number][] = [];
@@ -202,6 +270,7 @@ export class KvEventLog implements EventLog {
           this.#index.insert(hash, offset);
           inserted.push([hash, offset]);
           roundIds.set(ev.event_id, offset);
+          this.#uncommittedIds.set(offset, ev.event_id);
         }
         needHead = offset + 1;
         return { offset, duplicate: false };
@@ -214,47 +283,68 @@ export class KvEventLog implements EventLog {
       });
       return { pending: p, result: { outcomes, deadLetterSeqs }, needHead, needDeadLetterHead };
     });
+    const units = writer.finish();
+    this.#plannedHead = writer.nextOffset;
+    this.#plannedDeadLetterHead = writer.nextDeadLetterSeq;
+    return { receivedAt, planned, units, fresh, inserted };
+  }
+
+  /** Starts one commit now (so commits reach Deno KV in plan order). */
+  #issue(unit: CommitUnit): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    const op = this.#kv.atomic();
+    for (const [key, value] of unit.sets) op.set(key, value);
+    op.set(KEY.head, unit.head);
+    op.set(KEY.deadLetterHead, unit.deadLetterHead);
+    return op.commit();
+  }
+
+  /** Waits for a round's commits (after every earlier round's), then settles its appends. */
+  async #completeRound(
+    plan: RoundPlan,
+    commits: Promise<Deno.KvCommitResult | Deno.KvCommitError>[],
+    issuedAt: number,
+  ): Promise<void> {
+    const { planned } = plan;
     let next = 0;
-    const settle = () => {
-      while (
-        next < planned.length && planned[next].needHead <= this.#head &&
-        planned[next].needDeadLetterHead <= this.#deadLetterHead
-      ) {
+    try {
+      for (let i = 0; i < plan.units.length; i++) {
+        const res = await commits[i];
+        if (!res.ok) throw new Error("Deno KV refused a commit of the event log");
+        this.#advance(plan.units[i], plan.receivedAt, plan.fresh, issuedAt);
+      }
+      for (; next < planned.length; next++) {
+        const { needHead, needDeadLetterHead } = planned[next];
+        if (needHead > this.#head || needDeadLetterHead > this.#deadLetterHead) {
+          throw new Error("a commit round ended with unsettled appends");
+        }
         this.#pendingEvents -= size(planned[next].pending.request);
         planned[next].pending.resolve(planned[next].result);
-        next++;
       }
-    };
-    try {
-      for (const unit of writer.finish()) await this.#commitUnit(unit, receivedAt, fresh);
-      settle();
-      if (next < planned.length) throw new Error("commit round ended with unsettled appends");
     } catch (err) {
-      for (const [hash, offset] of inserted) {
+      // Storage failed: later rounds may still land, leaving a hole, so the log stops taking
+      // appends until a restart; nothing unacknowledged is reported as stored.
+      this.#failure ??= err;
+      for (const [hash, offset] of plan.inserted) {
         if (offset >= this.#head) this.#index.remove(hash, offset);
       }
       for (; next < planned.length; next++) {
         this.#pendingEvents -= size(planned[next].pending.request);
         planned[next].pending.reject(err);
       }
+    } finally {
+      for (const [, offset] of plan.inserted) this.#uncommittedIds.delete(offset);
     }
     if (this.#index.size > this.#opts.retention.dedupeMaxIds * 1.25) {
       this.#index.pruneBelow(this.#head - this.#opts.retention.dedupeMaxIds);
     }
   }
 
-  async #commitUnit(
+  #advance(
     unit: CommitUnit,
     receivedAt: number,
-    fresh: readonly StoredEvent[] = [],
-  ): Promise<void> {
-    const started = performance.now();
-    const op = this.#kv.atomic();
-    for (const [key, value] of unit.sets) op.set(key, value);
-    op.set(KEY.head, unit.head);
-    op.set(KEY.deadLetterHead, unit.deadLetterHead);
-    const res = await op.commit();
-    if (!res.ok) throw new Error("Deno KV refused a commit of the event log");
+    fresh: readonly StoredEvent[],
+    issuedAt: number,
+  ): void {
     if (unit.head > this.#head) {
       const last = this.#marks.at(-1);
       if (!last || receivedAt - last.t >= 1000) {
@@ -266,7 +356,7 @@ export class KvEventLog implements EventLog {
     this.#opts.observer?.committed({
       events: unit.events,
       bytes: unit.bytes,
-      seconds: (performance.now() - started) / 1000,
+      seconds: (performance.now() - issuedAt) / 1000,
       head: unit.head,
     });
     this.#heads.notify(unit.head, fresh);
@@ -295,6 +385,12 @@ export class KvEventLog implements EventLog {
         if (!ev.clientEventId) continue;
         for (const offset of this.#index.lookup(idHash(ev.event_id))) {
           if (ids.has(offset)) continue;
+          if (offset >= this.#head) {
+            // Planned by a round whose commit is still in flight: its id is in memory. Taken
+            // now, since that round may complete (and forget it) before this one is planned.
+            ids.set(offset, this.#uncommittedIds.get(offset) ?? null);
+            continue;
+          }
           const first = await this.#blockContaining(offset);
           const idx = (await this.#kv.get<IdxValue>(KEY.idx(first))).value;
           idx?.ids.forEach((id, i) => ids.set(first + i, id));
@@ -335,6 +431,8 @@ export class KvEventLog implements EventLog {
     this.#head = head.value ?? 0;
     this.#deadLetterHead = dlHead.value ?? 0;
     this.#first = first.value ?? 0;
+    this.#plannedHead = this.#head;
+    this.#plannedDeadLetterHead = this.#deadLetterHead;
     await this.#removeDebris();
     // The newest ids within the window, newest first, up to the configured number.
     const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;

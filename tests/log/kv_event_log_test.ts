@@ -7,6 +7,7 @@ import {
   type NewEvent,
 } from "../../src/log/mod.ts";
 import type { KvEventLogOptions } from "../../src/log/kv_event_log.ts";
+import type { AppendResult } from "../../src/log/mod.ts";
 
 const RETENTION = {
   maxAgeMs: 0,
@@ -97,6 +98,40 @@ Deno.test("KvEventLog concurrent appends share commits (group commit)", async ()
   const offsets = results.map((r) => r.outcomes[0].offset).sort((a, b) => a - b);
   assert.deepEqual(offsets, [...Array(300).keys()]);
   assert.ok(commits < 100, `300 concurrent appends took ${commits} commits`);
+});
+
+Deno.test("KvEventLog re-sends racing across rounds in flight are still stored once", async () => {
+  const path = await tempKv();
+  {
+    let commits = 0;
+    await using s = await openLog(path, { observer: { committed: () => commits++ } });
+    // Each wave appends 25 new ids and re-sends the previous wave's 25. Waves are only
+    // microtasks apart, so a wave is planned while the previous wave's commit is in flight.
+    const appends = new Map<string, Promise<AppendResult>[]>();
+    const send = (id: string) => {
+      const list = appends.get(id) ?? [];
+      list.push(s.log.append({ events: [event(id)], deadLetters: [] }));
+      appends.set(id, list);
+    };
+    for (let wave = 0; wave < 40; wave++) {
+      for (let j = 0; j < 25; j++) send(`race${wave * 25 + j}`);
+      if (wave > 0) { for (let j = 0; j < 25; j++) send(`race${(wave - 1) * 25 + j}`); }
+      for (let k = 0; k < 10; k++) await Promise.resolve();
+    }
+    let stored = 0;
+    for (const [id, list] of appends) {
+      const [first, ...again] = (await Promise.all(list)).map((r) => r.outcomes[0]);
+      assert.equal(first.duplicate, false, id);
+      stored++;
+      for (const o of again) assert.deepEqual(o, { offset: first.offset, duplicate: true }, id);
+    }
+    assert.equal(stored, 1000);
+    assert.ok(commits >= 4, `only ${commits} commits: the test needs rounds in flight together`);
+  }
+  await using s = await openLog(path);
+  const all = await readAll(s.log);
+  assert.deepEqual(all.map((e) => e.offset), [...Array(1000).keys()]);
+  assert.equal(new Set(all.map((e) => e.env.event_id)).size, 1000);
 });
 
 Deno.test("KvEventLog stores an event larger than a KV value in chunks and reads it back", async () => {

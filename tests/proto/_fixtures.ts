@@ -3,6 +3,7 @@
 
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { EnvelopeJson, RepairJson } from "../../src/proto/mod.ts";
+import { routeTopic } from "../../src/ingest/mod.ts";
 
 /** The shared fixture folder (`shared/` sits beside the repository). */
 export const FIXTURE_DIR = new URL("../../../shared/fixtures/balatromcp/", import.meta.url);
@@ -46,27 +47,6 @@ export function repairFixture(text: string): JsonObject {
 
 const ENVELOPE_KEYS = new Set(["event_id", "type", "subtype", "source", "version", "priority"]);
 
-const TOPICS: Record<string, string> = {
-  GAME_STATE: "game.state.update",
-  HEARTBEAT: "system.heartbeat",
-  MONEY_CHANGED: "game.money.changed",
-  SCORE_CHANGED: "game.score.changed",
-  HAND_PLAYED: "game.hand.played",
-  CARDS_DISCARDED: "game.cards.discarded",
-  JOKERS_CHANGED: "game.jokers.changed",
-  ROUND_CHANGED: "game.round.changed",
-  PHASE_CHANGED: "game.phase.changed",
-  ROUND_COMPLETE: "game.round.complete",
-  CONNECTION_TEST: "system.connection.test",
-  JOKER_TRIGGER: "game.joker.triggered",
-};
-
-function topicOf(type: string, subtype: string | undefined): string {
-  const upper = type.toUpperCase();
-  if (upper === "SCORING") return `game.scoring.${subtype?.toLowerCase() ?? "unknown"}`;
-  return TOPICS[upper] ?? `custom.${type.toLowerCase()}`;
-}
-
 /** The events of a body: the batch's `events`, or the body itself for the probe. */
 export function eventsOf(body: JsonObject): JsonObject[] {
   return Array.isArray(body.events) ? body.events as JsonObject[] : [body];
@@ -87,7 +67,7 @@ export function storedEnvelopes(
       offset: 1000 + i,
       event_id: typeof event.event_id === "string" ? event.event_id : `generated-${i}`,
       type,
-      topic: topicOf(type, subtype),
+      topic: routeTopic(type, subtype),
       source: typeof event.source === "string" ? event.source : "unknown",
       version: event.version ?? 1,
       client_timestamp: event.timestamp ?? null,
