@@ -6,7 +6,9 @@ import { type JokerDef, stateNumber } from "../joker_def.ts";
 import type { ScoringRun } from "../scoring_run.ts";
 import type { Rarity } from "../state.ts";
 
-function plusMult(
+/** A joker that adds `amount` of chips or mult in phase 8 (nothing when it is 0). */
+function plus(
+  value: "mult" | "chips",
   name: string,
   rarity: Rarity,
   text: string,
@@ -16,47 +18,29 @@ function plusMult(
     name,
     rarity,
     copyable: true,
-    kind: "additive",
+    kind: value === "mult" ? "additive" : "none",
     text,
     main(run, j) {
-      const m = amount(run, j);
-      if (m > 0) run.addMult(m);
+      const n = amount(run, j);
+      if (n <= 0) return;
+      if (value === "mult") run.addMult(n);
+      else run.addChips(n);
     },
   };
 }
 
-function plusChips(
+/** A joker whose stored value (mod state or `fallback`) is added in phase 8. */
+function stored(
+  value: "mult" | "chips",
   name: string,
   rarity: Rarity,
   text: string,
-  amount: (run: ScoringRun, j: number) => number,
+  fallback: number,
 ): JokerDef {
   return {
-    name,
-    rarity,
-    copyable: true,
-    kind: "none",
-    text,
-    main(run, j) {
-      const c = amount(run, j);
-      if (c > 0) run.addChips(c);
-    },
-  };
-}
-
-function storedMult(name: string, rarity: Rarity, text: string, fallback: number): JokerDef {
-  return {
-    ...plusMult(name, rarity, text, (run, j) => run.vals[j]),
-    valueKey: "mult",
-    initial: (joker) => stateNumber(joker, "mult", fallback),
-  };
-}
-
-function storedChips(name: string, rarity: Rarity, text: string, fallback: number): JokerDef {
-  return {
-    ...plusChips(name, rarity, text, (run, j) => run.vals[j]),
-    valueKey: "chips",
-    initial: (joker) => stateNumber(joker, "chips", fallback),
+    ...plus(value, name, rarity, text, (run, j) => run.vals[j]),
+    valueKey: value,
+    initial: (joker) => stateNumber(joker, value, fallback),
   };
 }
 
@@ -69,13 +53,13 @@ function ifContains(
   const index = HAND_INDEX[hand];
   const text = `+${amount} ${cost} if the hand contains ${hand}`;
   return cost === "mult"
-    ? plusMult(name, "Common", text, (run) => (run.has(index) ? amount : 0))
-    : plusChips(name, "Common", text, (run) => (run.has(index) ? amount : 0));
+    ? plus("mult", name, "Common", text, (run) => (run.has(index) ? amount : 0))
+    : plus("chips", name, "Common", text, (run) => (run.has(index) ? amount : 0));
 }
 
 /** Jokers with a flat or stored +chips/+mult main effect. */
 export const FLAT_JOKERS: readonly JokerDef[] = [
-  plusMult("Joker", "Common", "+4 mult", () => 4),
+  plus("mult", "Joker", "Common", "+4 mult", () => 4),
   ifContains("Jolly Joker", "mult", "Pair", 8),
   ifContains("Zany Joker", "mult", "Three of a Kind", 12),
   ifContains("Mad Joker", "mult", "Two Pair", 10),
@@ -86,37 +70,42 @@ export const FLAT_JOKERS: readonly JokerDef[] = [
   ifContains("Clever Joker", "chips", "Two Pair", 80),
   ifContains("Devious Joker", "chips", "Straight", 100),
   ifContains("Crafty Joker", "chips", "Flush", 80),
-  plusMult(
+  plus(
+    "mult",
     "Half Joker",
     "Common",
     "+20 mult if at most 3 cards are played",
     (run) => (run.played.length <= 3 ? 20 : 0),
   ),
-  plusChips(
+  plus(
+    "chips",
     "Banner",
     "Common",
     "+30 chips per remaining discard",
     (run) => 30 * Math.max(0, run.context.discardsRemaining),
   ),
-  plusMult(
+  plus(
+    "mult",
     "Mystic Summit",
     "Common",
     "+15 mult when 0 discards remain",
     (run) => (run.context.discardsRemaining <= 0 ? 15 : 0),
   ),
-  plusMult(
+  plus(
+    "mult",
     "Abstract Joker",
     "Common",
     "+3 mult per joker owned",
     (run) => 3 * run.jokers.length,
   ),
-  plusMult(
+  plus(
+    "mult",
     "Supernova",
     "Common",
     "+mult equal to the times this hand type was played this run",
     (run) => run.timesPlayed,
   ),
-  plusMult("Gros Michel", "Common", "+15 mult", () => 15),
+  plus("mult", "Gros Michel", "Common", "+15 mult", () => 15),
   {
     name: "Misprint",
     rarity: "Common",
@@ -129,46 +118,39 @@ export const FLAT_JOKERS: readonly JokerDef[] = [
       if (m > 0) run.addMult(m);
     },
   },
-  plusChips(
+  plus(
+    "chips",
     "Blue Joker",
     "Common",
     "+2 chips per card left in the draw pile",
     (run) => 2 * Math.max(0, run.context.deckRemainingCount),
   ),
-  storedMult("Fortune Teller", "Common", "+1 mult per Tarot used this run", 0),
-  storedMult("Swashbuckler", "Common", "+mult equal to the other jokers' sell values", 0),
-  storedMult("Ceremonial Dagger", "Uncommon", "+mult grown from destroyed jokers", 0),
-  storedMult("Red Card", "Common", "+3 mult per booster pack skipped", 0),
-  storedMult("Flash Card", "Uncommon", "+2 mult per shop reroll", 0),
-  storedMult("Popcorn", "Common", "+20 mult, −4 per round", 20),
-  plusChips(
-    "Bull",
-    "Uncommon",
-    "+2 chips per $1 held",
-    (run) => 2 * Math.max(0, run.money),
-  ),
-  plusMult(
+  stored("mult", "Fortune Teller", "Common", "+1 mult per Tarot used this run", 0),
+  stored("mult", "Swashbuckler", "Common", "+mult equal to the other jokers' sell values", 0),
+  stored("mult", "Ceremonial Dagger", "Uncommon", "+mult grown from destroyed jokers", 0),
+  stored("mult", "Red Card", "Common", "+3 mult per booster pack skipped", 0),
+  stored("mult", "Flash Card", "Uncommon", "+2 mult per shop reroll", 0),
+  stored("mult", "Popcorn", "Common", "+20 mult, −4 per round", 20),
+  plus("chips", "Bull", "Uncommon", "+2 chips per $1 held", (run) => 2 * Math.max(0, run.money)),
+  plus(
+    "mult",
     "Bootstraps",
     "Uncommon",
     "+2 mult per full $5 held",
     (run) => 2 * Math.floor(Math.max(0, run.money) / 5),
   ),
-  plusChips(
+  plus(
+    "chips",
     "Stone Joker",
     "Uncommon",
     "+25 chips per Stone card in the full deck",
     (run) => 25 * (run.context.fullDeckCounts["stone"] ?? 0),
   ),
-  plusMult(
-    "Erosion",
-    "Uncommon",
-    "+4 mult per card below the starting deck size",
-    (run) => {
-      const start = run.context.deck === "Abandoned Deck" ? 40 : 52;
-      return 4 * Math.max(0, start - run.context.fullDeckSize);
-    },
-  ),
-  plusChips("Stuntman", "Rare", "+250 chips", () => 250),
-  storedChips("Ice Cream", "Common", "+100 chips, −5 after each hand", 100),
-  storedChips("Castle", "Uncommon", "+3 chips per discarded card of the round's suit", 0),
+  plus("mult", "Erosion", "Uncommon", "+4 mult per card below the starting deck size", (run) => {
+    const start = run.context.deck === "Abandoned Deck" ? 40 : 52;
+    return 4 * Math.max(0, start - run.context.fullDeckSize);
+  }),
+  plus("chips", "Stuntman", "Rare", "+250 chips", () => 250),
+  stored("chips", "Ice Cream", "Common", "+100 chips, −5 after each hand", 100),
+  stored("chips", "Castle", "Uncommon", "+3 chips per discarded card of the round's suit", 0),
 ];

@@ -4,29 +4,52 @@
 import { cloneCard, isFace } from "../card_rules.ts";
 import { HAND_INDEX, HAND_TABLES } from "../hands.ts";
 import { type JokerDef, stateNumber } from "../joker_def.ts";
+import type { ScoringRun } from "../scoring_run.ts";
+import type { Rarity } from "../state.ts";
 
 const TWO_PAIR = HAND_INDEX["Two Pair"];
 const STRAIGHT = HAND_INDEX["Straight"];
 
-/** Phase-4 jokers. */
-export const SCALING_JOKERS: readonly JokerDef[] = [
-  {
-    name: "Green Joker",
-    rarity: "Common",
+/** A joker that grows by `step` in phase 4 when `when` holds, then adds its value. */
+function grows(
+  name: string,
+  text: string,
+  opts: {
+    value: "mult" | "chips";
+    step: number;
+    when: (run: ScoringRun) => boolean;
+    rarity?: Rarity;
+  },
+): JokerDef {
+  const { value, step, when } = opts;
+  return {
+    name,
+    rarity: opts.rarity ?? "Common",
     copyable: true,
-    kind: "additive",
-    text: "+1 mult per hand played, −1 per discard",
-    valueKey: "mult",
-    initial: (joker) => stateNumber(joker, "mult", 0),
+    kind: value === "mult" ? "additive" : "none",
+    text,
+    valueKey: value,
+    initial: (joker) => stateNumber(joker, value, 0),
     before(run, j, copy) {
-      if (copy) return;
-      run.vals[j] += 1;
-      run.note("grows to +" + run.vals[j] + " mult");
+      if (copy || !when(run)) return;
+      run.vals[j] += step;
+      run.note(`grows to +${run.vals[j]} ${value}`);
     },
     main(run, j) {
-      if (run.vals[j] > 0) run.addMult(run.vals[j]);
+      if (run.vals[j] <= 0) return;
+      if (value === "mult") run.addMult(run.vals[j]);
+      else run.addChips(run.vals[j]);
     },
-  },
+  };
+}
+
+/** Phase-4 jokers. */
+export const SCALING_JOKERS: readonly JokerDef[] = [
+  grows("Green Joker", "+1 mult per hand played, −1 per discard", {
+    value: "mult",
+    step: 1,
+    when: () => true,
+  }),
   {
     name: "Ride the Bus",
     rarity: "Common",
@@ -45,57 +68,22 @@ export const SCALING_JOKERS: readonly JokerDef[] = [
       if (run.vals[j] > 0) run.addMult(run.vals[j]);
     },
   },
-  {
-    name: "Spare Trousers",
+  grows("Spare Trousers", "+2 mult whenever the hand contains Two Pair", {
     rarity: "Uncommon",
-    copyable: true,
-    kind: "additive",
-    text: "+2 mult whenever the hand contains Two Pair",
-    valueKey: "mult",
-    initial: (joker) => stateNumber(joker, "mult", 0),
-    before(run, j, copy) {
-      if (copy || !run.has(TWO_PAIR)) return;
-      run.vals[j] += 2;
-      run.note("grows to +" + run.vals[j] + " mult");
-    },
-    main(run, j) {
-      if (run.vals[j] > 0) run.addMult(run.vals[j]);
-    },
-  },
-  {
-    name: "Square Joker",
-    rarity: "Common",
-    copyable: true,
-    kind: "none",
-    text: "+4 chips whenever exactly 4 cards are played",
-    valueKey: "chips",
-    initial: (joker) => stateNumber(joker, "chips", 0),
-    before(run, j, copy) {
-      if (copy || run.played.length !== 4) return;
-      run.vals[j] += 4;
-      run.note("grows to +" + run.vals[j] + " chips");
-    },
-    main(run, j) {
-      if (run.vals[j] > 0) run.addChips(run.vals[j]);
-    },
-  },
-  {
-    name: "Runner",
-    rarity: "Common",
-    copyable: true,
-    kind: "none",
-    text: "+15 chips whenever the hand contains a Straight",
-    valueKey: "chips",
-    initial: (joker) => stateNumber(joker, "chips", 0),
-    before(run, j, copy) {
-      if (copy || !run.has(STRAIGHT)) return;
-      run.vals[j] += 15;
-      run.note("grows to +" + run.vals[j] + " chips");
-    },
-    main(run, j) {
-      if (run.vals[j] > 0) run.addChips(run.vals[j]);
-    },
-  },
+    value: "mult",
+    step: 2,
+    when: (run) => run.has(TWO_PAIR),
+  }),
+  grows("Square Joker", "+4 chips whenever exactly 4 cards are played", {
+    value: "chips",
+    step: 4,
+    when: (run) => run.played.length === 4,
+  }),
+  grows("Runner", "+15 chips whenever the hand contains a Straight", {
+    value: "chips",
+    step: 15,
+    when: (run) => run.has(STRAIGHT),
+  }),
   {
     name: "Obelisk",
     rarity: "Rare",
