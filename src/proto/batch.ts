@@ -5,8 +5,8 @@
 import { fromBinary, type JsonObject, type JsonValue, toBinary } from "@bufbuild/protobuf";
 import { type Event, EventSchema } from "../gen/jimbot/events/v1/envelope_pb.ts";
 import { type EventBatch, EventBatchSchema } from "../gen/jimbot/events/v1/ingest_pb.ts";
-import { isJsonObject, jsonToMessage, messageToJson, setOwn } from "./_json_message.ts";
-import { type PayloadOneof, payloadToJson, payloadToMessage } from "./payload.ts";
+import { isJsonObject, jsonToMessage, messageToJson } from "./_json_message.ts";
+import { eventLikeToJson, eventLikeToMessage } from "./payload.ts";
 
 /** A batch body as the JSON ingest path takes it (the mod's batch envelope, protocol doc §5). */
 export interface BatchJson {
@@ -19,9 +19,7 @@ export interface BatchJson {
   [key: string]: JsonValue | undefined;
 }
 
-const PAYLOAD_KEY = "payload";
 const EVENTS_KEY = "events";
-const SKIP_PAYLOAD: ReadonlySet<string> = new Set([PAYLOAD_KEY]);
 const SKIP_EVENTS: ReadonlySet<string> = new Set([EVENTS_KEY]);
 
 /**
@@ -29,27 +27,12 @@ const SKIP_EVENTS: ReadonlySet<string> = new Set([EVENTS_KEY]);
  * the typed payload for its type, every other key in `extras`.
  */
 export function eventToMessage(json: JsonObject): Event {
-  const message = jsonToMessage(EventSchema, json, { skip: SKIP_PAYLOAD }) as
-    & Event
-    & Record<string, unknown>;
-  if (Object.hasOwn(json, PAYLOAD_KEY)) {
-    const type = typeof json.type === "string" ? json.type : "";
-    const subtype = typeof json.subtype === "string" ? json.subtype : undefined;
-    message.payload = payloadToMessage(type, subtype, json.payload as JsonValue);
-  }
-  return message;
+  return eventLikeToMessage<Event>(EventSchema, json);
 }
 
 /** Converts an `Event` message to the mod-shaped JSON event (extras back at top level). */
 export function messageToEvent(message: Event): JsonObject {
-  const json = messageToJson(
-    EventSchema,
-    message as unknown as Record<string, unknown>,
-    { skip: SKIP_PAYLOAD },
-  );
-  const payload = payloadToJson(message.payload as PayloadOneof);
-  if (payload !== undefined) setOwn(json, PAYLOAD_KEY, payload);
-  return json;
+  return eventLikeToJson(EventSchema, message);
 }
 
 /** Converts a JSON batch body to an `EventBatch` message. */

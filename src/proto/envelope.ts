@@ -5,8 +5,8 @@ import { fromBinary, type JsonObject, type JsonValue, toBinary } from "@bufbuild
 import { sizeDelimitedEncode } from "@bufbuild/protobuf/wire";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { type Envelope, EnvelopeSchema } from "../gen/jimbot/events/v1/envelope_pb.ts";
-import { isJsonObject, jsonToMessage, messageToJson } from "./_json_message.ts";
-import { type PayloadOneof, payloadToJson, payloadToMessage } from "./payload.ts";
+import { isJsonObject } from "./_json_message.ts";
+import { eventLikeToJson, eventLikeToMessage } from "./payload.ts";
 
 /** One lenient-parse fix, as stored. */
 export interface RepairJson {
@@ -45,9 +45,6 @@ export interface EnvelopeJson {
  */
 export type EnvelopeLike = { readonly [K in keyof EnvelopeJson]?: unknown };
 
-const PAYLOAD_KEY = "payload";
-const SKIP_PAYLOAD: ReadonlySet<string> = new Set([PAYLOAD_KEY]);
-
 /**
  * Converts a stored envelope (JSON) to the typed message. Lossless: `messageToEnvelope` gives
  * back an object equal to the input key for key and value for value.
@@ -56,27 +53,12 @@ const SKIP_PAYLOAD: ReadonlySet<string> = new Set([PAYLOAD_KEY]);
  */
 export function envelopeToMessage(json: EnvelopeLike): Envelope {
   if (!isJsonObject(json)) throw new TypeError("Cannot convert envelope: it is not a JSON object");
-  const message = jsonToMessage(EnvelopeSchema, json as JsonObject, { skip: SKIP_PAYLOAD }) as
-    & Envelope
-    & Record<string, unknown>;
-  if (Object.hasOwn(json, PAYLOAD_KEY)) {
-    const type = typeof json.type === "string" ? json.type : "";
-    const subtype = typeof json.subtype === "string" ? json.subtype : undefined;
-    message.payload = payloadToMessage(type, subtype, json.payload as JsonValue);
-  }
-  return message;
+  return eventLikeToMessage<Envelope>(EnvelopeSchema, json as JsonObject);
 }
 
 /** Converts the typed message back to the stored envelope JSON. */
 export function messageToEnvelope(message: Envelope): EnvelopeJson {
-  const json = messageToJson(
-    EnvelopeSchema,
-    message as unknown as Record<string, unknown>,
-    { skip: SKIP_PAYLOAD },
-  );
-  const payload = payloadToJson(message.payload as PayloadOneof);
-  if (payload !== undefined) json[PAYLOAD_KEY] = payload;
-  return json as unknown as EnvelopeJson;
+  return eventLikeToJson(EnvelopeSchema, message) as unknown as EnvelopeJson;
 }
 
 /** Encodes one stored envelope (JSON) as a protobuf `Envelope` (for `GET /api/v1/events/{offset}`). */

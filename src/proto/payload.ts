@@ -28,7 +28,7 @@ import {
   ScoringMultUpdatePayloadSchema,
   ScoringScoreUpdatePayloadSchema,
 } from "../gen/jimbot/events/v1/payloads_pb.ts";
-import { isJsonObject, jsonToMessage, messageToJson } from "./_json_message.ts";
+import { isJsonObject, jsonToMessage, messageToJson, setOwn } from "./_json_message.ts";
 
 /** The payload oneof shared by `Envelope` and `Event` (same cases, same field numbers). */
 export type PayloadOneof = Envelope["payload"];
@@ -144,4 +144,32 @@ export function payloadToJson(payload: PayloadOneof): JsonValue | undefined {
     PAYLOAD_SCHEMAS[payload.case],
     payload.value as unknown as Record<string, unknown>,
   );
+}
+
+const PAYLOAD_KEY = "payload";
+const SKIP_PAYLOAD: ReadonlySet<string> = new Set([PAYLOAD_KEY]);
+
+/**
+ * An event-shaped message (`Event`, `Envelope`) from its JSON: `payload` as the typed payload for
+ * the event's `type`/`subtype`, every other key by `schema`.
+ */
+export function eventLikeToMessage<T>(schema: DescMessage, json: JsonObject): T {
+  const message = jsonToMessage(schema, json, { skip: SKIP_PAYLOAD }) as Record<string, unknown>;
+  if (Object.hasOwn(json, PAYLOAD_KEY)) {
+    const type = typeof json.type === "string" ? json.type : "";
+    const subtype = typeof json.subtype === "string" ? json.subtype : undefined;
+    message.payload = payloadToMessage(type, subtype, json.payload as JsonValue);
+  }
+  return message as T;
+}
+
+/** The JSON of an event-shaped message, its typed payload written back under `payload`. */
+export function eventLikeToJson(
+  schema: DescMessage,
+  message: { readonly payload?: unknown },
+): JsonObject {
+  const json = messageToJson(schema, message as Record<string, unknown>, { skip: SKIP_PAYLOAD });
+  const payload = payloadToJson(message.payload as PayloadOneof);
+  if (payload !== undefined) setOwn(json, PAYLOAD_KEY, payload);
+  return json;
 }
