@@ -57,12 +57,14 @@ export async function replayCommand(args: string[]): Promise<number> {
     return 0;
   }
   const opts = parsed;
+  // HTTP/1.1: Deno's node:http2 client ends the process with an unhandled "Premature close"
+  // after a finished server stream; Connect server streams work over HTTP/1.1 as well.
   const source = createClient(
     EventBus,
-    createConnectTransport({ baseUrl: opts.url, httpVersion: "2" }),
+    createConnectTransport({ baseUrl: opts.url, httpVersion: "1.1" }),
   );
   const target = opts.publish
-    ? createClient(EventBus, createConnectTransport({ baseUrl: opts.publish, httpVersion: "2" }))
+    ? createClient(EventBus, createConnectTransport({ baseUrl: opts.publish, httpVersion: "1.1" }))
     : undefined;
   const { head } = await source.getOffsets({});
   const end = opts.to ?? Number(head);
