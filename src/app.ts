@@ -9,6 +9,7 @@ import { Ingest } from "./ingest/mod.ts";
 import { KvEventLog } from "./log/mod.ts";
 import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
+import { BodyReader } from "./http/body.ts";
 import { routes } from "./http/routes.ts";
 import { Analytics, analyticsRoutes } from "./analytics/mod.ts";
 import { sseMount } from "./http/sse.ts";
@@ -101,6 +102,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       log,
       commands,
       limits: config.limits,
+      bodies: new BodyReader(config.limits),
       logger,
       metricsText: () => metrics.registry.metrics(),
       version: VERSION,

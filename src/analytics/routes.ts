@@ -4,7 +4,6 @@
  * @module
  */
 import { BusError } from "../errors.ts";
-import { readBody } from "../http/body.ts";
 import { json } from "../http/responses.ts";
 import type { Route, RouteContext } from "../http/route.ts";
 import type { Analytics } from "./analytics.ts";
@@ -133,7 +132,7 @@ interface SqlBody {
 }
 
 async function sqlBody({ req, deps }: RouteContext): Promise<SqlBody> {
-  const bytes = await readBody(req, deps.limits);
+  const bytes = await deps.bodies.read(req);
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder().decode(bytes));

@@ -7,6 +7,7 @@ import type { CommandQueue } from "../commands/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
 import type { EventLog } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
+import type { BodyReader } from "./body.ts";
 
 /** The parts handlers call; made by app.ts. */
 export interface HttpDeps {
@@ -14,6 +15,8 @@ export interface HttpDeps {
   readonly log: EventLog;
   readonly commands: CommandQueue;
   readonly limits: Limits;
+  /** Reads request bodies within the limits (one shared deadline timer). */
+  readonly bodies: BodyReader;
   readonly logger: Logger;
   /** Prometheus text of every metric. */
   readonly metricsText: () => Promise<string>;

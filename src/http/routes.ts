@@ -16,7 +16,6 @@ import {
   encodeIngestResponse,
   PROTOBUF_MEDIA_TYPE,
 } from "../proto/mod.ts";
-import { readBody } from "./body.ts";
 import { json, ndjson, streamResponse } from "./responses.ts";
 import type { Route, RouteContext } from "./route.ts";
 
@@ -45,7 +44,7 @@ async function ingestRoute(
 ): Promise<Response> {
   const route = url.pathname;
   const { ingest } = deps;
-  const { body, protobuf } = await ingestBody(req, deps.limits);
+  const { body, protobuf } = await ingestBody(req, deps);
   const answer = await saturationAware(async () => {
     if (!protobuf) {
       return shape === "batch" ? ingest.acceptBatch(body, route) : ingest.acceptEvent(body, route);
@@ -107,7 +106,7 @@ function getDeadLetters({ url, deps }: RouteContext): Response {
 }
 
 async function postCommands({ req, deps }: RouteContext): Promise<Response> {
-  const bytes = await jsonBody(req, deps.limits);
+  const bytes = await jsonBody(req, deps);
   let body: unknown;
   try {
     body = parseLenientJson(bytes, deps.limits.maxJsonDepth).value;
@@ -169,10 +168,10 @@ function wantsProtobuf(req: Request): boolean {
 /** An ingest body: JSON (also text/plain or no type, as some clients send) or protobuf. */
 async function ingestBody(
   req: Request,
-  limits: RouteContext["deps"]["limits"],
+  deps: RouteContext["deps"],
 ): Promise<{ body: Uint8Array; protobuf: boolean }> {
   const protobuf = PROTOBUF_TYPES.has(mediaType(req.headers.get("content-type")));
-  const body = protobuf ? await readBody(req, limits) : await jsonBody(req, limits);
+  const body = protobuf ? await deps.bodies.read(req) : await jsonBody(req, deps);
   if (body.length === 0 && protobuf) {
     throw new BusError("malformed", "The request body is empty; send a protobuf message");
   }
@@ -180,10 +179,7 @@ async function ingestBody(
 }
 
 /** The body of a JSON POST, refusing other media types (the mod sends application/json). */
-async function jsonBody(
-  req: Request,
-  limits: RouteContext["deps"]["limits"],
-): Promise<Uint8Array> {
+async function jsonBody(req: Request, deps: RouteContext["deps"]): Promise<Uint8Array> {
   const type = mediaType(req.headers.get("content-type"));
   if (type && !JSON_TYPES.test(type)) {
     throw new BusError(
@@ -192,7 +188,7 @@ async function jsonBody(
       { details: [{ content_type: type, accepted: ["application/json", PROTOBUF_MEDIA_TYPE] }] },
     );
   }
-  const body = await readBody(req, limits);
+  const body = await deps.bodies.read(req);
   if (body.length === 0) {
     throw new BusError("malformed", "The request body is empty; send a JSON object");
   }

@@ -68,6 +68,12 @@ interface RoundPlan {
 const ROUND_EVENTS = 8_000;
 /** Rounds whose commits may be in flight together (see the write path). */
 const MAX_ROUNDS_IN_FLIGHT = 4;
+/**
+ * A round overlaps one in flight only when this many events are waiting: Deno KV's commit rate
+ * is fixed (one SQLite writer), so a few waiting appends do better in the next, larger round
+ * (measured with 32 single-event clients: 16 beat 4, 8, 24 and never overlapping).
+ */
+const OVERLAP_MIN_EVENTS = 16;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const decoder = new TextDecoder();
 
@@ -89,6 +95,8 @@ export class KvEventLog implements EventLog {
   readonly #uncommittedIds = new Map<number, string>();
   #queue: Pending[] = [];
   #pendingEvents = 0;
+  /** Events waiting in the queue, not yet in a round. */
+  #queuedEvents = 0;
   #planning = false;
   #roundsInFlight = 0;
   readonly #inFlight = new Set<Promise<void>>();
@@ -135,6 +143,7 @@ export class KvEventLog implements EventLog {
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#pendingEvents += n;
+      this.#queuedEvents += n;
       this.#pump();
     });
   }
@@ -198,7 +207,8 @@ export class KvEventLog implements EventLog {
 
   #pump(): void {
     while (
-      !this.#planning && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT && this.#queue.length > 0
+      !this.#planning && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT && this.#queue.length > 0 &&
+      (this.#roundsInFlight === 0 || this.#queuedEvents >= OVERLAP_MIN_EVENTS)
     ) {
       let events = 0;
       let taken = 0;
@@ -206,6 +216,7 @@ export class KvEventLog implements EventLog {
         events += size(this.#queue[taken++].request);
       }
       const round = this.#queue.splice(0, taken);
+      this.#queuedEvents -= events;
       this.#planning = true;
       this.#roundsInFlight++;
       const work = this.#runRound(round).finally(() => {
