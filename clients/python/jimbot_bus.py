@@ -46,6 +46,14 @@ def _read_varint(data, pos):
             raise ValueError("record length varint is too long")
 
 
+def _events_path(from_offset, limit, topic):
+    """The read API's path and query for a range (and an optional topic pattern)."""
+    query = {"from": from_offset, "limit": limit}
+    if topic is not None:
+        query["topic"] = topic
+    return "/api/v1/events?" + urllib.parse.urlencode(query)
+
+
 def decode_delimited(data, message_class):
     """Decodes a complete size-delimited stream of `message_class` records."""
     out = []
@@ -111,11 +119,7 @@ class BusClient:
 
     def read_envelopes(self, from_offset=0, limit=1000, topic=None):
         """Reads stored events from `from_offset` as `envelope_pb2.Envelope` messages."""
-        query = {"from": from_offset, "limit": limit}
-        if topic is not None:
-            query["topic"] = topic
-        data = self._request(
-            "GET", "/api/v1/events?" + urllib.parse.urlencode(query), accept=PROTOBUF)
+        data = self._request("GET", _events_path(from_offset, limit, topic), accept=PROTOBUF)
         return decode_delimited(data, envelope_pb2.Envelope)
 
     def read_envelope(self, offset):
@@ -127,10 +131,6 @@ class BusClient:
 
     def read_json(self, from_offset=0, limit=1000, topic=None):
         """Reads stored events as envelope dicts (the NDJSON read API)."""
-        query = {"from": from_offset, "limit": limit}
-        if topic is not None:
-            query["topic"] = topic
         data = self._request(
-            "GET", "/api/v1/events?" + urllib.parse.urlencode(query),
-            accept="application/x-ndjson")
+            "GET", _events_path(from_offset, limit, topic), accept="application/x-ndjson")
         return [json.loads(line) for line in data.decode().splitlines() if line.strip()]

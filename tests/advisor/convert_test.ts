@@ -14,6 +14,7 @@ import {
 } from "../../src/advisor/convert.ts";
 import { BusError } from "../../src/errors.ts";
 import { readGameState, readVectors, score } from "../../src/balatro/mod.ts";
+import { vectorRequest } from "./_vector_request.ts";
 
 const VECTORS: JsonObject[] = JSON.parse(
   Deno.readTextFileSync(new URL("../../../shared/fixtures/scoring/vectors.json", import.meta.url)),
@@ -23,20 +24,6 @@ const GAME_STATE: JsonObject = JSON.parse(
     new URL("../../../shared/fixtures/balatromcp/game_state_initial.json", import.meta.url),
   ),
 ).events[0].payload;
-
-/** A vector as a ScoreRequest in protobuf JSON (what a plain JSON POST sends). */
-export function vectorRequest(v: JsonObject): JsonObject {
-  return {
-    situation: {
-      jokers: v.jokers,
-      hand_levels: v.hand_levels,
-      hand_stats: v.hand_stats,
-      context: v.context,
-    },
-    played: v.played,
-    held: v.held,
-  };
-}
 
 function rejects(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {

@@ -18,6 +18,7 @@ import {
   score,
 } from "../../src/balatro/mod.ts";
 import { fixture, startBus } from "./_bus.ts";
+import { vectorRequest } from "../advisor/_vector_request.ts";
 
 const SERVICE = "/jimbot.advisor.v1.Advisor";
 const VECTORS: JsonObject[] = JSON.parse(
@@ -25,20 +26,6 @@ const VECTORS: JsonObject[] = JSON.parse(
 );
 const BATCH = JSON.parse(new TextDecoder().decode(fixture("game_state_initial.json")));
 const PAYLOAD: JsonObject = BATCH.events[0].payload;
-
-/** A scoring vector as a ScoreRequest in protobuf JSON. */
-function vectorRequest(v: JsonObject): JsonObject {
-  return {
-    situation: {
-      jokers: v.jokers,
-      hand_levels: v.hand_levels,
-      hand_stats: v.hand_stats,
-      context: v.context,
-    },
-    played: v.played,
-    held: v.held,
-  };
-}
 
 function advisorClient(port: number) {
   return createClient(
