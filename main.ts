@@ -13,7 +13,8 @@ import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analyti
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
 
 Usage:
-  jimbot [serve] [options]     run the bus (REST ingest for BalatroMCP, read API, commands)
+  jimbot [serve] [options]     run the bus: REST for BalatroMCP, Connect/gRPC/WebSocket/SSE
+                               streams, the coordinator, the advisor, analytics
   jimbot score [options]       score a Balatro play (jimbot score --help)
   jimbot replay [options]      replay a range of the log as NDJSON or into another bus
   jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
