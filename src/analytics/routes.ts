@@ -10,6 +10,7 @@ import type { Analytics } from "./analytics.ts";
 import { CSV_TYPE, type ExportFormat, PARQUET_TYPE, toCsv, toParquet } from "./export.ts";
 import type { QueryResult } from "./query.ts";
 import { PROJECTED_TABLES } from "./schema.ts";
+import { intParam } from "../http/query_params.ts";
 
 /** Views offered for export by name, beside the tables. */
 const VIEWS = [
@@ -95,8 +96,8 @@ function synergy({ req, url }: RouteContext, analytics: Analytics): Response {
   const jokers = url.searchParams.get("jokers");
   const matrix = analytics.synergy({
     jokers: jokers ? jokers.split(",").map((s) => s.trim()).filter((s) => s) : undefined,
-    maxJokers: intParam(url, "max_jokers", 12, 2, 40),
-    hands: intParam(url, "hands", 200, 1, 5_000),
+    maxJokers: intParam(url, "max_jokers", 12, { min: 2, max: 40 }),
+    hands: intParam(url, "hands", 200, { min: 1, max: 5_000 }),
   });
   if (wantsCsv(req) || url.searchParams.get("format") === "csv") {
     const columns = [
@@ -119,10 +120,12 @@ function synergy({ req, url }: RouteContext, analytics: Analytics): Response {
 function patterns({ url }: RouteContext, analytics: Analytics): Response {
   const found = analytics.patterns({
     minSupport: numberParam(url, "min_support", 0.05),
-    maxLength: intParam(url, "max_length", 4, 1, 10),
-    minLength: intParam(url, "min_length", 1, 1, 10),
+    maxLength: intParam(url, "max_length", 4, { min: 1, max: 10 }),
+    minLength: intParam(url, "min_length", 1, { min: 1, max: 10 }),
   });
-  return json(200, { patterns: found.slice(0, intParam(url, "limit", 100, 1, 10_000)) });
+  return json(200, {
+    patterns: found.slice(0, intParam(url, "limit", 100, { min: 1, max: 10_000 })),
+  });
 }
 
 interface SqlBody {
@@ -173,19 +176,6 @@ function wantsCsv(req: Request): boolean {
 
 function csvHeaders(result: QueryResult): HeadersInit {
   return { "content-type": CSV_TYPE, "x-truncated": String(result.truncated) };
-}
-
-function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
-  const v = url.searchParams.get(name);
-  if (v === null) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new BusError(
-      "malformed",
-      `Cannot read ${name}: it must be an integer from ${min} to ${max}: got "${v}"`,
-    );
-  }
-  return n;
 }
 
 function numberParam(url: URL, name: string, fallback: number): number {

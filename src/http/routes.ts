@@ -17,6 +17,7 @@ import {
   PROTOBUF_MEDIA_TYPE,
 } from "../proto/mod.ts";
 import { json, ndjson, streamResponse } from "./responses.ts";
+import { intParam } from "./query_params.ts";
 import type { Route, RouteContext } from "./route.ts";
 
 export const routes: readonly Route[] = [
@@ -210,18 +211,6 @@ async function saturationAware<T>(work: () => Promise<T>): Promise<T> {
       details: [{ pending_events: err.pendingEvents }],
     });
   }
-}
-
-function intParam(url: URL, name: string, fallback: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) {
-    throw new BusError(
-      "malformed",
-      `Query parameter "${name}" must be a non-negative integer: got "${raw}"`,
-    );
-  }
-  return Number(raw);
 }
 
 function topicParam(url: URL): TopicMatcher | undefined {
