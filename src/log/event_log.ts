@@ -107,8 +107,8 @@ export interface EventLog {
   bounds(): LogBounds;
   /**
    * Calls `listener` whenever the head advances (events up to head - 1 are readable), with the
-   * just-committed events when the implementation has them in memory (possibly also some at or
-   * past head, and possibly none); returns the function that stops it. Listeners must not
+   * events that this advance made durable when the implementation has them in memory (never any
+   * at or past head; possibly none); returns the function that stops it. Listeners must not
    * block: they run inside the commit path.
    */
   onHead(listener: (head: number, events: readonly StoredEvent[]) => void): () => void;

@@ -318,10 +318,15 @@ export class KvEventLog implements EventLog {
     const { planned } = plan;
     let next = 0;
     try {
+      let durable = 0; // plan.fresh before this index is committed (it is in offset order)
       for (let i = 0; i < plan.units.length; i++) {
         const res = await commits[i];
         if (!res.ok) throw new Error("Deno KV refused a commit of the event log");
-        this.#advance(plan.units[i], plan.receivedAt, plan.fresh, issuedAt);
+        const from = durable;
+        while (durable < plan.fresh.length && plan.fresh[durable].offset < plan.units[i].head) {
+          durable++;
+        }
+        this.#advance(plan.units[i], plan.receivedAt, plan.fresh.slice(from, durable), issuedAt);
       }
       for (; next < planned.length; next++) {
         const { needHead, needDeadLetterHead } = planned[next];
