@@ -1,5 +1,5 @@
 /**
- * Test kit: a scoring test vector (shared/fixtures/scoring) as an Advisor `ScoreRequest` in
+ * Test kit: a scoring test vector (tests/testdata/scoring) as an Advisor `ScoreRequest` in
  * protobuf JSON, which is also what a plain JSON POST sends.
  * @module
  */

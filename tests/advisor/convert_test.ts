@@ -17,11 +17,11 @@ import { readGameState, readVectors, score } from "../../src/balatro/mod.ts";
 import { vectorRequest } from "./_vector_request.ts";
 
 const VECTORS: JsonObject[] = JSON.parse(
-  Deno.readTextFileSync(new URL("../../../shared/fixtures/scoring/vectors.json", import.meta.url)),
+  Deno.readTextFileSync(new URL("../testdata/scoring/vectors.json", import.meta.url)),
 );
 const GAME_STATE: JsonObject = JSON.parse(
   Deno.readTextFileSync(
-    new URL("../../../shared/fixtures/balatromcp/game_state_initial.json", import.meta.url),
+    new URL("../testdata/balatromcp/game_state_initial.json", import.meta.url),
   ),
 ).events[0].payload;
 

@@ -9,7 +9,7 @@ import type { Logger } from "../../src/logger.ts";
 
 const PAYLOAD = JSON.parse(
   Deno.readTextFileSync(
-    new URL("../../../shared/fixtures/balatromcp/game_state_initial.json", import.meta.url),
+    new URL("../testdata/balatromcp/game_state_initial.json", import.meta.url),
   ),
 ).events[0].payload;
 

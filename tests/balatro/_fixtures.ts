@@ -1,16 +1,16 @@
-// Shared test fixtures: the scoring vectors from ../shared/fixtures/scoring/.
+// Test fixtures: the scoring vectors in tests/testdata/scoring/.
 
 import { readVectors, type Vector } from "../../src/balatro/mod.ts";
 
 /** Path of the shared scoring vectors. */
 export const VECTORS_PATH = new URL(
-  "../../../shared/fixtures/scoring/vectors.json",
+  "../testdata/scoring/vectors.json",
   import.meta.url,
 );
 
 /** Path of the disputed vectors (informational). */
 export const DISPUTED_PATH = new URL(
-  "../../../shared/fixtures/scoring/disputed.json",
+  "../testdata/scoring/disputed.json",
   import.meta.url,
 );
 

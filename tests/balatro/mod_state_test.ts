@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { bestPlay, readGameState, score } from "../../src/balatro/mod.ts";
 
 const FIXTURE = new URL(
-  "../../../shared/fixtures/balatromcp/game_state_initial.json",
+  "../testdata/balatromcp/game_state_initial.json",
   import.meta.url,
 );
 

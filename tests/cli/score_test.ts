@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 const CLI = new URL("../../src/cli/score.ts", import.meta.url).pathname;
-const VECTORS = new URL("../../../shared/fixtures/scoring/vectors.json", import.meta.url).pathname;
+const VECTORS = new URL("../testdata/scoring/vectors.json", import.meta.url).pathname;
 
 async function run(args: string[], stdin?: string) {
   const child = new Deno.Command(Deno.execPath(), {

@@ -176,7 +176,7 @@ export function startBus(flags: string[] = [], opts: StartOptions = {}): Promise
   return RunningBus.start(flags, opts);
 }
 
-export const FIXTURES = new URL("../../../shared/fixtures/balatromcp/", import.meta.url).pathname;
+export const FIXTURES = new URL("../testdata/balatromcp/", import.meta.url).pathname;
 
 export function fixture(name: string): Uint8Array<ArrayBuffer> {
   return Deno.readFileSync(FIXTURES + name);

@@ -22,7 +22,7 @@ import { vectorRequest } from "../advisor/_vector_request.ts";
 
 const SERVICE = "/jimbot.advisor.v1.Advisor";
 const VECTORS: JsonObject[] = JSON.parse(
-  Deno.readTextFileSync(new URL("../../../shared/fixtures/scoring/vectors.json", import.meta.url)),
+  Deno.readTextFileSync(new URL("../testdata/scoring/vectors.json", import.meta.url)),
 );
 const BATCH = JSON.parse(new TextDecoder().decode(fixture("game_state_initial.json")));
 const PAYLOAD: JsonObject = BATCH.events[0].payload;

@@ -1,4 +1,4 @@
-// Every mod body of shared/fixtures/balatromcp, sent the way the mod sends it, with the outcome
+// Every mod body of tests/testdata/balatromcp, sent the way the mod sends it, with the outcome
 // its README requires; then read back from the log.
 import assert from "node:assert/strict";
 import { fixture, type RunningBus, startBus } from "./_bus.ts";

@@ -5,8 +5,8 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { EnvelopeJson, RepairJson } from "../../src/proto/mod.ts";
 import { routeTopic } from "../../src/ingest/mod.ts";
 
-/** The shared fixture folder (`shared/` sits beside the repository). */
-export const FIXTURE_DIR = new URL("../../../shared/fixtures/balatromcp/", import.meta.url);
+/** The BalatroMCP fixture folder (tests/testdata/balatromcp). */
+export const FIXTURE_DIR = new URL("../testdata/balatromcp/", import.meta.url);
 
 /** Mod bodies that are JSON batches or single events (everything but the command channel). */
 export const EVENT_FIXTURES = [

@@ -12,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 deno="$root/node_modules/.bin/deno"
 python=/usr/bin/python3
-fixtures="${JIMBOT_FIXTURES:-$(cd "$root/.." && pwd)/shared/fixtures/balatromcp}"
+fixtures="${JIMBOT_FIXTURES:-$root/tests/testdata/balatromcp}"
 export JIMBOT_FIXTURES="$fixtures"
 work="$(mktemp -d)"
 bus_pid=""

@@ -1,5 +1,5 @@
 //! Decodes events read from a running bus ($JIMBOT_URL); skipped (passes) when it is unset.
-//! Fixtures from $JIMBOT_FIXTURES, default ../../../shared/fixtures/balatromcp.
+//! Fixtures from $JIMBOT_FIXTURES, default ../../tests/testdata/balatromcp.
 
 use jimbot_bus_client::{pb, post_batch, post_batch_json, read_envelope, read_envelopes};
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ fn bus() -> Option<String> {
 
 fn fixture(name: &str) -> Vec<u8> {
     let dir = std::env::var("JIMBOT_FIXTURES").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/balatromcp")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/testdata/balatromcp")
     });
     std::fs::read(dir.join(name)).expect("read fixture")
 }
