@@ -1,5 +1,5 @@
 //! Generates the jimbot.events.v1 types from ../../proto with prost-build (needs protoc:
-//! $PROTOC, default /usr/bin/protoc from Debian's protobuf-compiler). Nothing generated is
+//! $PROTOC, default `protoc` on PATH, e.g. Debian's protobuf-compiler). Nothing generated is
 //! committed for Rust.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ fn main() {
     let files = ["envelope.proto", "ingest.proto", "commands.proto", "payloads.proto", "game.proto"]
         .map(|f| root.join("jimbot/events/v1").join(f));
     if std::env::var_os("PROTOC").is_none() {
-        std::env::set_var("PROTOC", "/usr/bin/protoc");
+        std::env::set_var("PROTOC", "protoc");
     }
     let mut includes = vec![root.clone()];
     // google/protobuf/struct.proto; prost maps the types themselves to prost-types.

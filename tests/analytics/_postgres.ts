@@ -1,20 +1,35 @@
 /**
- * Test kit: a throwaway PostgreSQL cluster in a temp dir (Debian `postgresql` binaries), on a
- * free loopback port; as root it runs as the `postgres` user.
+ * Test kit: a throwaway PostgreSQL cluster in a temp dir, on a free loopback port; as root it
+ * runs as the `postgres` user.
  * @module
  */
+import { onPath, type Tool } from "../_tools.ts";
 
-/** The newest /usr/lib/postgresql/<version>/bin, or null when PostgreSQL is not installed. */
-export function postgresBin(): string | null {
+/**
+ * The directory holding `initdb` and `pg_ctl`: from PATH, else what `pg_config --bindir` (on
+ * PATH) names, as Debian keeps the server binaries off PATH.
+ */
+export async function postgresBin(): Promise<Tool> {
+  const initdb = onPath("initdb")[0];
+  if (initdb && onPath("pg_ctl").length > 0) {
+    return { ok: true, path: initdb.slice(0, initdb.lastIndexOf("/")) };
+  }
+  for (const pgConfig of onPath("pg_config")) {
+    const dir = await text(pgConfig, ["--bindir"]).catch(() => "");
+    if (dir && isFile(`${dir}/initdb`) && isFile(`${dir}/pg_ctl`)) return { ok: true, path: dir };
+  }
+  return {
+    ok: false,
+    reason: "no initdb and pg_ctl on PATH or in `pg_config --bindir`; apt-get install postgresql",
+  };
+}
+
+function isFile(path: string): boolean {
   try {
-    const versions = [...Deno.readDirSync("/usr/lib/postgresql")]
-      .map((e) => e.name).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(b) - Number(a));
-    for (const v of versions) {
-      const bin = `/usr/lib/postgresql/${v}/bin`;
-      if (Deno.statSync(`${bin}/pg_ctl`).isFile) return bin;
-    }
-  } catch { /* not installed */ }
-  return null;
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 export interface TempPostgres extends AsyncDisposable {

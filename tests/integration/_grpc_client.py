@@ -1,6 +1,6 @@
 """Drives the bus's native gRPC port with grpcio for stream_grpc_test.ts; prints one JSON line.
 
-Usage: /usr/bin/python3 _grpc_client.py <port> <scenario> [args...]
+Usage: python3 _grpc_client.py <port> <scenario> [args...]
 """
 
 import json

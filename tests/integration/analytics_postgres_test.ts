@@ -4,8 +4,9 @@ import { PROJECTED_TABLES } from "../../src/analytics/mod.ts";
 import { type RunningBus, startBus } from "./_bus.ts";
 import { batches, generateGames } from "../analytics/_game_generator.ts";
 import { postgresBin, startPostgres } from "../analytics/_postgres.ts";
+import { anyMissing, pathOf, testName } from "../_tools.ts";
 
-const BIN = postgresBin();
+const BIN = await postgresBin();
 
 /** Every mirrored table as sorted rows with plain numbers (PostgreSQL BIGINT comes as text). */
 async function sqliteTables(bus: RunningBus) {
@@ -50,12 +51,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20
 }
 
 Deno.test({
-  name: BIN
-    ? "--analytics-postgres mirrors the analytics tables into PostgreSQL, incrementally"
-    : "--analytics-postgres mirror (ignored: no PostgreSQL in /usr/lib/postgresql/*/bin; apt-get install postgresql)",
-  ignore: BIN === null,
+  name: testName(
+    "--analytics-postgres mirrors the analytics tables into PostgreSQL, incrementally",
+    BIN,
+  ),
+  ignore: anyMissing(BIN),
   async fn() {
-    await using pg = await startPostgres(BIN!);
+    await using pg = await startPostgres(pathOf(BIN));
     await using bus = await startBus(["--live-advice=false", `--analytics-postgres=${pg.url}`]);
     const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
     try {

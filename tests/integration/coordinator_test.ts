@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { startBus } from "./_bus.ts";
+import { anyMissing, pathOf, PYTHON_GRPC, testName } from "../_tools.ts";
 
 const SERVICE = "/jimbot.coordinator.v1.ResourceCoordinator";
 const PYTHON_CLIENT = new URL("../coordinator/python_client.py", import.meta.url).pathname;
+const PYTHON = await PYTHON_GRPC;
 
 async function coordinatorConfig(): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".json" });
@@ -69,9 +71,15 @@ Deno.test("ResourceCoordinator over JSON POST: remaining quota unchanged after a
   }
 });
 
-Deno.test("ResourceCoordinator: a Python client acquires, renews, releases a GPU slice", async () => {
+Deno.test({
+  name: testName(
+    "ResourceCoordinator: a Python client acquires, renews, releases a GPU slice",
+    PYTHON,
+  ),
+  ignore: anyMissing(PYTHON),
+}, async () => {
   await using bus = await startBus(["--gpu=0:8000"]);
-  const out = await new Deno.Command("/usr/bin/python3", {
+  const out = await new Deno.Command(pathOf(PYTHON), {
     args: [PYTHON_CLIENT, bus.url, String(bus.grpcPort)],
     stdout: "piped",
     stderr: "piped",

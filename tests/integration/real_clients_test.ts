@@ -1,18 +1,16 @@
 // The mod's transports with real clients: Lua (LuaSocket, as the mod's raw backend would post)
-// and curl (libcurl, the mod's Linux backend). CI installs both; without them the tests say so.
+// and curl (libcurl, the mod's Linux backend), found on PATH. CI installs both; without them the
+// tests are skipped and say why.
 import assert from "node:assert/strict";
 import { FIXTURES, startBus } from "./_bus.ts";
+import { anyMissing, findTool, pathOf, testName } from "../_tools.ts";
 
-async function available(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    return (await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
-const hasLua = await available("lua5.4", ["-e", "require('socket.http')"]);
-const hasCurl = await available("curl", ["--version"]);
+const LUA = await findTool(
+  "lua5.4",
+  ["-e", "require('socket.http')"],
+  "apt-get install lua5.4 lua-socket",
+);
+const CURL = await findTool("curl", ["--version"], "apt-get install curl");
 const LUA_CLIENT = new URL("./clients/mod_client.lua", import.meta.url).pathname;
 
 async function run(cmd: string, args: string[]): Promise<string> {
@@ -23,12 +21,12 @@ async function run(cmd: string, args: string[]): Promise<string> {
 }
 
 Deno.test({
-  name: "Lua client (LuaSocket): the mod's bodies and the poll, byte for byte",
-  ignore: !hasLua,
+  name: testName("Lua client (LuaSocket): the mod's bodies and the poll, byte for byte", LUA),
+  ignore: anyMissing(LUA),
   async fn() {
     await using bus = await startBus();
     await bus.post("/api/v1/commands", '{"commands":["select_card:0","play_hand"]}');
-    const lines = (await run("lua5.4", [
+    const lines = (await run(pathOf(LUA), [
       LUA_CLIENT,
       bus.url,
       `${FIXTURES}connection_test.json:/api/v1/events`,
@@ -53,8 +51,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "curl over HTTP/1.1, with Expect: 100-continue on a large body",
-  ignore: !hasCurl,
+  name: testName("curl over HTTP/1.1, with Expect: 100-continue on a large body", CURL),
+  ignore: anyMissing(CURL),
   async fn() {
     await using bus = await startBus();
     const big = JSON.stringify({
@@ -66,7 +64,7 @@ Deno.test({
     });
     const file = await Deno.makeTempFile();
     await Deno.writeTextFile(file, big);
-    const out = await run("curl", [
+    const out = await run(pathOf(CURL), [
       "-sS",
       "--http1.1",
       "-H",

@@ -9,6 +9,7 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { startBus } from "./_bus.ts";
+import { anyMissing, findTool, pathOf, testName } from "../_tools.ts";
 import { connectClient, EARLIEST, modEvent } from "./_stream_client.ts";
 import {
   EventBus,
@@ -118,9 +119,17 @@ Deno.test("Publish answers RESOURCE_EXHAUSTED with retry-after only when the log
   }
 });
 
-Deno.test("--tls-cert/--tls-key: Connect over TLS h2 on the main port, gRPC over TLS on the gRPC port", async () => {
+const OPENSSL = await findTool("openssl", ["version"], "apt-get install openssl");
+
+Deno.test({
+  name: testName(
+    "--tls-cert/--tls-key: Connect over TLS h2 on the main port, gRPC over TLS on the gRPC port",
+    OPENSSL,
+  ),
+  ignore: anyMissing(OPENSSL),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "jimbot-tls-" });
-  const made = await new Deno.Command("openssl", {
+  const made = await new Deno.Command(pathOf(OPENSSL), {
     args: [
       "req",
       "-x509",
