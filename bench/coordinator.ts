@@ -2,7 +2,7 @@
  * Coordinator decisions under 32 concurrent clients, in process: Reserve, and Acquire + Release,
  * each answered after its group commit to Deno KV (as the server does), and once more on the
  * in-memory store (the decision logic alone). Prints one JSON line per case beside the design
- * target (§8: p99 ≤ 1 ms, ≥ 20,000 decisions/s).
+ * target (docs/design.md#targets: p99 ≤ 1 ms, ≥ 20,000 decisions/s).
  *   deno task bench:coordinator [--seconds=3] [--clients=32]
  * @module
  */

@@ -4,7 +4,7 @@
  * and as 50-event batches (49 small events and one GAME_STATE: the mod keeps at most one GAME_STATE
  * per batch) at fixed concurrency, and the same single-event load against a do-nothing
  * Deno.serve JSON handler. Prints events/s, p50/p99 latency and the bus's peak RSS, one JSON line
- * per run with the design target (§8) beside it.
+ * per run with the design target (docs/design.md#targets) beside it.
  *
  *   deno task bench:ingest [--duration=10] [--connections=32]
  * @module

@@ -1,5 +1,5 @@
-// Scoring engine benchmarks (design §8): hand scores per second with five jokers (target
-// ≥ 200,000/s), best play for an 8-card hand with five jokers (target ≤ 5 ms), blind-odds
+// Scoring engine benchmarks (docs/design.md#targets): hand scores per second with five jokers
+// (target ≥ 200,000/s), best play for an 8-card hand with five jokers (target ≤ 5 ms), blind-odds
 // samples per second. Run: deno bench -A bench/scoring_bench.ts
 
 import {

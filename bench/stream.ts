@@ -4,7 +4,8 @@
  *     over Connect h2c in batches of 10, one live subscriber over Connect h2c in its own process,
  *     bench/_stream_receiver.ts, so the publisher's client work does not delay receipts);
  *  2. catch-up delivery rate from the log to 1 and to 10 subscribers (200,000 stored events).
- * (--batch=N events per Publish). Prints one JSON line per figure with the design target (§8) beside it.
+ * (--batch=N events per Publish). Prints one JSON line per figure with the design target
+ * (docs/design.md#targets) beside it.
  *
  *   deno task bench:stream [--rate=10000] [--seconds=5] [--backlog=200000] [--batch=10]
  *                          [--all-features]

@@ -59,7 +59,7 @@ export interface ProjectorState {
   game: GameCursor | null;
 }
 
-/** An envelope as stored in the log (design §3), the fields the projector reads. */
+/** A stored envelope (docs/design.md#the-envelope): the fields the projector reads. */
 export interface Envelope {
   offset: number;
   type: string;

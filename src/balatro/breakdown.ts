@@ -1,7 +1,7 @@
 // One step of a score breakdown: which card or joker added what.
 // Pure game logic: no I/O, no clock.
 
-/** Pipeline phase a step belongs to (§4 of the rules). */
+/** Pipeline phase a step belongs to (docs/game-rules.md#scoring-order). */
 export type Phase =
   | "blocked"
   | "level"

@@ -1,5 +1,5 @@
-// Reads a BalatroMCP GAME_STATE payload (protocol §6.2) into the engine's GameState: `{}` for
-// empty lists, strings for numbers, missing or null fields all tolerated.
+// Reads a BalatroMCP GAME_STATE payload (docs/mod-protocol.md#game-state-payload) into the engine's
+// GameState: `{}` for empty lists, strings for numbers, missing or null fields all tolerated.
 // Pure game logic: no I/O, no clock.
 
 import { type Card, type Edition, EDITIONS, isRank, isSuit, makeCard } from "./cards.ts";

@@ -1,5 +1,6 @@
-// The scoring pipeline in the game's exact order (§4 of the rules): identify, boss check,
-// "before" jokers, base, The Flint, scored cards, held cards, jokers, consumables, Plasma, floor.
+// The scoring pipeline in the game's exact order (docs/game-rules.md#scoring-order): identify, boss
+// check, "before" jokers, base, The Flint, scored cards, held cards, jokers, consumables, Plasma,
+// floor.
 // Pure game logic: no I/O, no clock.
 
 import { formatCard } from "./cards.ts";

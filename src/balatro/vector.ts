@@ -1,4 +1,4 @@
-// Reads plays in the test-vector JSON schema (shared/fixtures/scoring/README.md) into engine
+// Reads plays in the test-vector JSON schema (tests/testdata/scoring/README.md) into engine
 // inputs. Pure game logic: no I/O, no clock.
 
 import {

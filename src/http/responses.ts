@@ -1,6 +1,6 @@
 /**
  * Building answers: JSON with Content-Length framing (the mod's raw-socket backend cannot
- * de-chunk), the error body of design §7, NDJSON streams for readers.
+ * de-chunk), the error body of docs/design.md#errors-and-limits, NDJSON streams for readers.
  * @module
  */
 import { BusError, HTTP_STATUS } from "../errors.ts";

@@ -1,5 +1,6 @@
 /**
- * The REST surface on one screen: the mod's routes (protocol doc §2), the read API, the
+ * The REST surface on one screen: the mod's routes (docs/mod-protocol.md#endpoints), the read API,
+ * the
  * command queue and operations. Ingest and read speak JSON and, on request, protobuf
  * (proto/jimbot/events/v1).
  * @module

@@ -1,5 +1,6 @@
 /**
- * One event object as the mod sends it → the canonical envelope fields (design §3), or the
+ * One event object as the mod sends it → the canonical envelope fields
+ * (docs/design.md#the-envelope), or the
  * reason it cannot be used. Nothing the client sent is dropped: fields the envelope has no
  * place for go to `extras` verbatim.
  * @module

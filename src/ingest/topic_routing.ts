@@ -1,7 +1,7 @@
 /**
- * Type → topic, the routing table of the design (§4) and the protocol doc (§10). Routing uses
- * the upper-cased type, so the mod's lowercase `connection_test` probe routes like the rest;
- * no type is ever rejected.
+ * Type → topic, the routing table of docs/design.md#topics and docs/mod-protocol.md#topic-routing.
+ * Routing uses the upper-cased type, so the mod's lowercase `connection_test` probe routes like
+ * the rest; no type is ever rejected.
  * @module
  */
 

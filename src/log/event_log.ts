@@ -13,7 +13,7 @@ export interface EventRepair {
   readonly replacement: string | null;
 }
 
-/** An event ready to be stored: the envelope of design §3 without what the log assigns. */
+/** An event ready to be stored: the envelope (docs/design.md#the-envelope) minus what the log assigns. */
 export interface NewEvent {
   readonly event_id: string;
   /** False when the bus generated the id: such events are never looked up for duplicates. */

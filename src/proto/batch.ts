@@ -8,7 +8,7 @@ import { type EventBatch, EventBatchSchema } from "../gen/jimbot/events/v1/inges
 import { isJsonObject, jsonToMessage, messageToJson } from "./_json_message.ts";
 import { eventLikeToJson, eventLikeToMessage } from "./payload.ts";
 
-/** A batch body as the JSON ingest path takes it (the mod's batch envelope, protocol doc §5). */
+/** A batch body as JSON ingest takes it (the mod's, docs/mod-protocol.md#the-batch-envelope). */
 export interface BatchJson {
   batch_id?: string;
   source?: string;

@@ -1,5 +1,5 @@
 // Commands to the mod as typed messages: one `Command` per poll line `name` or `name:a,b`
-// (protocol doc §9.1), and `CommandList` bodies. Pure: no I/O.
+// (docs/mod-protocol.md#the-poll-answer), and `CommandList` bodies. Pure: no I/O.
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {

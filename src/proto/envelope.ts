@@ -1,4 +1,5 @@
-// The stored envelope (design §3) as JSON and as the typed `jimbot.events.v1.Envelope`, and its
+// The stored envelope (docs/design.md#the-envelope) as JSON and as the typed
+// `jimbot.events.v1.Envelope`, and its
 // length-delimited protobuf stream. Pure: no I/O.
 
 import { fromBinary, type JsonObject, type JsonValue, toBinary } from "@bufbuild/protobuf";

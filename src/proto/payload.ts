@@ -61,7 +61,8 @@ export const PAYLOAD_SCHEMAS: Readonly<Record<TypedPayloadCase, DescMessage>> = 
   diagnostic: DiagnosticPayloadSchema,
 };
 
-// Keyed by the upper-cased type, as routing is (protocol doc §10), so the lowercase probe
+// Keyed by the upper-cased type, as routing is (docs/mod-protocol.md#topic-routing), so the
+// lowercase probe
 // `connection_test` gets its typed payload too.
 const BY_TYPE: ReadonlyMap<string, TypedPayloadCase> = new Map([
   ["GAME_STATE", "gameState"],

@@ -1,5 +1,6 @@
 /**
- * Test kit: mod events as the log would store them (design §3), for projecting in-process.
+ * Test kit: mod events as the log would store them (docs/design.md#the-envelope), for projecting
+ * in-process.
  * @module
  */
 import type { ModEvent } from "./_game_generator.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { routeTopic } from "../../src/ingest/topic_routing.ts";
 
-Deno.test("routeTopic() follows design §4, case-insensitively, never rejecting a type", () => {
+Deno.test("routeTopic() follows the topic table, case-insensitively, never rejecting a type", () => {
   const table: [string, string | undefined, string][] = [
     ["GAME_STATE", undefined, "game.state.update"],
     ["HEARTBEAT", undefined, "system.heartbeat"],

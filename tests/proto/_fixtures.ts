@@ -1,5 +1,6 @@
 // Test helpers: the BalatroMCP fixtures, and stored envelopes made from them the way the bus core
-// stores events (design §3), so the protobuf conversion can be tested without a running bus.
+// stores events (docs/design.md#the-envelope), so the protobuf conversion can be tested without a
+// running bus.
 
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { EnvelopeJson, RepairJson } from "../../src/proto/mod.ts";

@@ -4,7 +4,7 @@
 //
 // Inputs come in the mod's shapes: cards as rank/suit/enhancement/edition/seal strings, jokers by
 // name with optional state, the run context in the scoring test-vector schema
-// (shared/fixtures/scoring/README.md §4), and/or a whole BalatroMCP GAME_STATE payload
+// (tests/testdata/scoring/README.md#4-context), and/or a whole BalatroMCP GAME_STATE payload
 // (`game_state`). Parts given explicitly override what the game state says.
 //
 // Result numbers are `optional` so that JSON answers always carry them, zeros included.
@@ -121,7 +121,7 @@ export type Joker = Message<"jimbot.advisor.v1.Joker"> & {
 
   /**
    * Values before the hand: mult, chips, x_mult, target_rank, target_suit, hands_remaining,
-   * remaining (test-vector schema §3).
+   * remaining (tests/testdata/scoring/README.md#2-card).
    *
    * @generated from field: google.protobuf.Struct state = 4;
    */
@@ -147,8 +147,8 @@ export const JokerSchema: GenMessage<Joker> = /*@__PURE__*/
  */
 export type Situation = Message<"jimbot.advisor.v1.Situation"> & {
   /**
-   * A BalatroMCP GAME_STATE payload (protocol §6.2): hand, jokers, blind, hands and discards
-   * left, money, the full deck.
+   * A BalatroMCP GAME_STATE payload (docs/mod-protocol.md#game-state-payload): hand, jokers, blind,
+   * hands and discards left, money, the full deck.
    *
    * @generated from field: google.protobuf.Struct game_state = 1;
    */

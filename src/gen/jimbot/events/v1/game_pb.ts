@@ -1,4 +1,5 @@
-// Game-state sub-objects the BalatroMCP mod puts inside its payloads (protocol doc §6.2.1).
+// Game-state sub-objects the BalatroMCP mod puts inside its payloads
+// (docs/mod-protocol.md#game-state-sub-objects).
 //
 // Conventions shared by every message in jimbot.events.v1:
 // - Field names are the mod's JSON keys; proto3 `optional` keeps "key absent" apart from zero.

@@ -1,4 +1,4 @@
-// One payload message per event type and SCORING subtype (protocol doc §6.2–6.15).
+// One payload message per event type and SCORING subtype (docs/mod-protocol.md#events).
 // The conventions of game.proto apply: field names are the mod's JSON keys, and `unmapped` keeps
 // every key and value the typed fields cannot state exactly.
 
