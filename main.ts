@@ -1,9 +1,10 @@
 /**
- * JimBot Bus command line: `serve` (the default) starts the bus; `--help` explains.
+ * JimBot Bus command line: `serve` (the default) starts the bus; `--help` explains. Every help
+ * text calls the program `jimbot` (the compiled binary; from a checkout: `npm run jimbot -- …`).
  * @module
  */
 import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
-import { createLogger } from "./src/logger.ts";
+import { captureConsole, createLogger } from "./src/logger.ts";
 import { startApp, VERSION } from "./src/app.ts";
 import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
 import { scoreCommand } from "./src/cli/score.ts";
@@ -20,7 +21,11 @@ Usage:
   jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
   jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
   jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
+  jimbot --version             the version
   jimbot --help                this text
+
+From a checkout with only \`npm install\` done, run it as \`npm run jimbot -- <command> …\`
+(or \`npx deno task jimbot <command> …\`).
 
 Every option can also be set by the environment variable shown beside it; a flag wins.
 
@@ -30,6 +35,10 @@ ${optionsHelp()}
 
 async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
+  if (first === "--version" || first === "-V" || first === "version") {
+    write(`jimbot ${VERSION} (Deno ${Deno.version.deno})\n`);
+    return 0;
+  }
   const command = first === undefined || first.startsWith("-") ? "serve" : first;
   const commandArgs = command === first ? rest : args;
   switch (command) {
@@ -72,6 +81,8 @@ async function serve(args: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(parsed.config.logLevel);
+  // Deno.serve and libraries warn through console: keep those lines JSON too.
+  captureConsole(logger);
   let app;
   try {
     app = await startApp(parsed.config, logger);

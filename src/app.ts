@@ -23,6 +23,8 @@ import {
 } from "./rpc/mod.ts";
 import { coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
+import { bindError, ensureDataDir } from "./startup_errors.ts";
+import { ModActivity } from "./http/mod_activity.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
@@ -38,7 +40,7 @@ export interface RunningApp {
 
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const startedAtMs = performance.now();
-  await Deno.mkdir(config.dataDir, { recursive: true });
+  await ensureDataDir(config.dataDir);
   const kvPath = `${config.dataDir}/jimbot.kv`;
   const kv = await Deno.openKv(kvPath);
   const metrics = new BusMetrics();
@@ -117,19 +119,34 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     ],
   );
 
+  const activity = new ModActivity({
+    logger,
+    head: () => log.bounds().head,
+    summaryIntervalMs: config.summaryIntervalMs,
+  });
   const { resolve: listening, promise: bound } = Promise.withResolvers<number>();
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: ({ port }) => listening(port),
-    ...tls,
-  }, handler);
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ port }) => listening(port),
+      ...tls,
+    }, (req, info) => {
+      activity.observe(req, info.remoteAddr);
+      return handler(req);
+    });
+  } catch (err) {
+    throw bindError(err, { flag: "--port", host: config.host, port: config.port });
+  }
   const port = await bound;
   const grpc = await startGrpcServer(services, {
     ...rpcOptions,
     host: config.host,
     port: config.grpcPort,
     tls,
+  }).catch((err) => {
+    throw bindError(err, { flag: "--grpc-port", host: config.host, port: config.grpcPort });
   });
   ready = true;
   logger.info("listening", {
@@ -151,6 +168,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         ready = false;
         logger.info("shutting down");
         closing.abort();
+        activity.close();
         const grpcClosed = grpc.close();
         const timeout = new Promise<"timeout">((r) =>
           setTimeout(() => r("timeout"), config.shutdownTimeoutMs)

@@ -61,6 +61,8 @@ export interface Config {
   readonly analytics: AnalyticsConfig;
   /** Publish advice.best_play / advice.blind_odds for each game.state.update with a hand. */
   readonly liveAdvice: boolean;
+  /** Period of the one-line activity summary in the log; 0 turns it off. */
+  readonly summaryIntervalMs: number;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -214,6 +216,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     if (v !== "true" && v !== "false") throw invalid(n, "true or false", v);
     d.liveAdvice = v === "true";
   }),
+  opt("summary-interval", "one-line info summary while events flow (0: off)", "60s", (d, v, n) => {
+    d.summaryIntervalMs = duration(v, n, 0);
+  }),
 ];
 
 /** The configuration with every default. */
@@ -256,6 +261,7 @@ export function defaultConfig(): Config {
       postgresUrl: "",
     },
     liveAdvice: true,
+    summaryIntervalMs: 60_000,
   };
 }
 

@@ -30,6 +30,21 @@ export function createLogger(
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
+/**
+ * Turns console output of the runtime and of libraries (Deno.serve's warnings, for one) into log
+ * records, so that every line on stderr stays one JSON object.
+ */
+export function captureConsole(logger: Logger): void {
+  const text = (args: unknown[]) =>
+    args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" ");
+  const to = (write: Logger["info"]) => (...args: unknown[]) =>
+    write("runtime message", { text: text(args) });
+  console.error = to(logger.error);
+  console.warn = to(logger.warn);
+  console.log = console.info = to(logger.info);
+  console.debug = console.trace = to(logger.debug);
+}
+
 const encoder = new TextEncoder();
 
 function writeStderr(line: string): void {

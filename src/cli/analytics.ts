@@ -17,11 +17,11 @@ import { KvEventLog } from "../log/mod.ts";
 import { BusError } from "../errors.ts";
 
 const HELP = `Usage:
-  main.ts analytics rebuild [--data-dir DIR]   re-derive the analytics tables from the log
+  jimbot analytics rebuild [--data-dir DIR]   re-derive the analytics tables from the log
                                                (stop the bus first)
-  main.ts query "SELECT …" [--format table|csv|json] [--data-dir DIR]
+  jimbot query "SELECT …" [--format table|csv|json] [--data-dir DIR]
                                                run a read-only query and print the rows
-  main.ts export (--table NAME | --sql "SELECT …") [--format parquet|csv] --out FILE
+  jimbot export (--table NAME | --sql "SELECT …") [--format parquet|csv] --out FILE
                  [--data-dir DIR]              write a table or query to Parquet or CSV
 
 The analytics file is DIR/analytics.sqlite; other bus options (--analytics-query-timeout,
@@ -34,9 +34,10 @@ const encoder = new TextEncoder();
 /** `analytics <sub>`; returns the exit code. */
 export async function analyticsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== "rebuild") {
+  const help = (a: string | undefined) => a === "--help" || a === "-h";
+  if (sub !== "rebuild" || rest.some(help)) {
     write(HELP);
-    return sub === "--help" || sub === "-h" ? 0 : 2;
+    return help(sub) || rest.some(help) ? 0 : 2;
   }
   return await guarded(async () => {
     const { config } = parse(rest);

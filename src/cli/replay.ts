@@ -1,6 +1,8 @@
 // The `replay` subcommand: reads a range of a bus's log over the EventBus Subscribe call and
 // writes it to stdout as NDJSON (the stored envelopes) or re-publishes it into another bus, at
-// the recorded pace, N times faster, or as fast as possible; a progress bar on a terminal.
+// the recorded pace, N times faster, or as fast as possible; a progress bar on a terminal. It ends
+// at --to or at the head the log had when it started (--follow keeps waiting for new events) and
+// says how many events it replayed.
 
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -13,7 +15,7 @@ import {
 import { batchToMessage } from "../proto/mod.ts";
 import type { JsonObject } from "@bufbuild/protobuf";
 
-const HELP = `Usage: main.ts replay [options]
+const HELP = `Usage: jimbot replay [options]
 
 Replay a range of a bus's event log to stdout (NDJSON, one stored envelope per line) or into
 another bus (--publish), over the bus's Connect API.
@@ -21,13 +23,17 @@ another bus (--publish), over the bus's Connect API.
   --url URL          the bus to read [default: http://127.0.0.1:8080]
   --from WHERE       earliest, latest or an offset (inclusive) [default: earliest]
   --at TIME          start at the first event received at or after TIME (epoch ms or ISO 8601)
-  --to OFFSET        stop before this offset [default: the log head when the replay starts]
+  --to OFFSET        stop before this offset, or at the log head if that comes first
+                     [default: the log head when the replay starts]
+  --follow           keep waiting for new events (up to --to, or until interrupted)
   --topics PATTERNS  comma-separated topic patterns (game.>, *.*.changed) [default: all]
   --speed S          recorded (or 1): the recorded pace; N: N times faster; max: as fast as
                      possible [default: max]
   --publish URL      re-publish into the bus at URL (event_ids kept, so a repeat is idempotent)
   --batch N          events per re-published batch [default: 500]
   --quiet            no progress bar
+
+At the end it prints on stderr how many events it replayed or published.
 `;
 
 interface ReplayArgs {
@@ -39,6 +45,7 @@ interface ReplayArgs {
   publish?: string;
   batch: number;
   quiet: boolean;
+  follow: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -66,10 +73,15 @@ export async function replayCommand(args: string[]): Promise<number> {
   const target = opts.publish
     ? createClient(EventBus, createConnectTransport({ baseUrl: opts.publish, httpVersion: "1.1" }))
     : undefined;
-  const { head } = await source.getOffsets({});
-  const end = opts.to ?? Number(head);
-  const startOffset = opts.start.position.case === "offset" ? Number(opts.start.position.value) : 0;
-  const total = Math.max(0, end - startOffset);
+  const head = Number((await source.getOffsets({})).head);
+  // Without --follow the replay never waits: it ends at --to or at today's head, whichever is first.
+  const end = opts.follow ? opts.to : Math.min(opts.to ?? head, head);
+  const startOffset = opts.start.position.case === "offset"
+    ? Number(opts.start.position.value)
+    : opts.start.position.case === "latest"
+    ? head
+    : 0;
+  const total = end === undefined ? 0 : Math.max(0, end - startOffset);
   const progress = new Progress(total, !opts.quiet && Deno.stderr.isTerminal());
   let pending: JsonObject[] = [];
   const flush = async () => {
@@ -78,10 +90,10 @@ export async function replayCommand(args: string[]): Promise<number> {
     pending = [];
   };
   let count = 0;
-  const stream = source.subscribe({
+  const stream = end !== undefined && end <= startOffset ? [] : source.subscribe({
     topics: opts.topics,
     start: opts.start,
-    endOffset: BigInt(end),
+    endOffset: end === undefined ? undefined : BigInt(end),
     replaySpeed: opts.speed,
     json: true,
     maxBatch: 1_000,
@@ -101,7 +113,12 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (out) await writeOut(out);
   }
   await flush();
-  progress.done(count);
+  progress.done();
+  const what = target
+    ? `published ${count} events into ${opts.publish}`
+    : `replayed ${count} events`;
+  const stop = end === opts.to ? `--to ${end}` : `the log head (offset ${end})`;
+  writeErr(`${what} from ${opts.url}; stopped at ${stop}\n`);
   return 0;
 }
 
@@ -124,12 +141,13 @@ function parseArgs(args: string[]): ReplayArgs | "help" {
     speed: 0,
     batch: 500,
     quiet: false,
+    follow: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--quiet") {
-      out.quiet = true;
+    if (arg === "--quiet" || arg === "--follow") {
+      out[arg === "--quiet" ? "quiet" : "follow"] = true;
       continue;
     }
     const eq = arg.indexOf("=");
@@ -205,8 +223,9 @@ class Progress {
     writeErr(`\r[${bar}] ${(frac * 100).toFixed(1)}%  ${count} events`);
   }
 
-  done(count: number): void {
-    if (this.enabled) writeErr(`\r${" ".repeat(60)}\r${count} events replayed\n`);
+  /** Clears the bar; the caller prints the count. */
+  done(): void {
+    if (this.enabled) writeErr(`\r${" ".repeat(60)}\r`);
   }
 }
 

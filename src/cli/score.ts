@@ -24,7 +24,7 @@ import {
   type Vector,
 } from "../balatro/mod.ts";
 
-const HELP = `Usage: main.ts score [options]
+const HELP = `Usage: jimbot score [options]
 
 Score one Balatro hand exactly as the game does.
 

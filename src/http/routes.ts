@@ -1,7 +1,6 @@
 /**
  * The REST surface on one screen: the mod's routes (docs/mod-protocol.md#endpoints), the read API,
- * the
- * command queue and operations. Ingest and read speak JSON and, on request, protobuf
+ * the command queue and operations. Ingest and read speak JSON and, on request, protobuf
  * (proto/jimbot/events/v1).
  * @module
  */
@@ -94,11 +93,14 @@ async function getEvent({ req, params, deps }: RouteContext): Promise<Response> 
     return new Response(e.json, { headers: { "content-type": "application/json; charset=utf-8" } });
   }
   const { first, head } = deps.log.bounds();
-  throw new BusError(
-    "not_found",
-    `No event at offset ${offset}; the log holds ${first} to ${head - 1}`,
-    { details: [{ offset, first, head }] },
-  );
+  const holds = head > first
+    ? `the log holds offsets ${first} to ${head - 1}`
+    : head === 0
+    ? "the log is empty: nothing has been posted yet"
+    : `the log holds no events (all up to offset ${head - 1} were deleted by retention)`;
+  throw new BusError("not_found", `No event at offset ${offset}; ${holds}`, {
+    details: [{ offset, first, head }],
+  });
 }
 
 function getDeadLetters({ url, deps }: RouteContext): Response {

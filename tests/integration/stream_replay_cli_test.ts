@@ -1,4 +1,4 @@
-// `main.ts replay`: a range of one bus's log to stdout as NDJSON, or re-published into another.
+// `jimbot replay`: a range of one bus's log to stdout as NDJSON, or re-published into another.
 import assert from "node:assert/strict";
 import { startBus } from "./_bus.ts";
 import { modEvent } from "./_stream_client.ts";
@@ -15,7 +15,7 @@ async function replay(...args: string[]): Promise<{ code: number; out: string; e
   return { code: res.code, out: dec.decode(res.stdout), err: dec.decode(res.stderr) };
 }
 
-Deno.test("main.ts replay writes a range as NDJSON and re-publishes a topic into another bus", async () => {
+Deno.test("jimbot replay writes a range as NDJSON and re-publishes a topic into another bus", async () => {
   await using a = await startBus();
   await using b = await startBus();
   const types = ["HEARTBEAT", "MONEY_CHANGED"];
@@ -41,4 +41,56 @@ Deno.test("main.ts replay writes a range as NDJSON and re-publishes a topic into
   const bad = await replay("--url", a.url, "--speed", "fast");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--speed/);
+});
+
+Deno.test("replay ends at the head when --to is beyond it, and says how many events", async () => {
+  await using a = await startBus();
+  const events = Array.from({ length: 12 }, (_, i) => modEvent("HEARTBEAT", i));
+  await a.post("/api/v1/events/batch", JSON.stringify({ events }));
+  const res = await replay("--url", a.url, "--from", "3", "--to", "5000");
+  assert.equal(res.code, 0, res.err);
+  assert.equal(res.out.trim().split("\n").length, 9);
+  assert.equal(
+    res.err.trim(),
+    `replayed 9 events from ${a.url}; stopped at the log head (offset 12)`,
+  );
+
+  const within = await replay("--url", a.url, "--to", "4");
+  assert.equal(within.err.trim(), `replayed 4 events from ${a.url}; stopped at --to 4`);
+
+  const published = await replay("--url", a.url, "--publish", a.url, "--from", "10");
+  assert.equal(
+    published.err.trim(),
+    `published 2 events into ${a.url} from ${a.url}; stopped at the log head (offset 12)`,
+  );
+
+  await using empty = await startBus();
+  const none = await replay("--url", empty.url);
+  assert.equal(none.code, 0, none.err);
+  assert.equal(none.out, "");
+  assert.equal(
+    none.err.trim(),
+    `replayed 0 events from ${empty.url}; stopped at the log head (offset 0)`,
+  );
+});
+
+Deno.test("replay --follow keeps waiting and delivers events posted after it started", async () => {
+  await using a = await startBus();
+  await a.post("/api/v1/events/batch", JSON.stringify({ events: [modEvent("HEARTBEAT", 0)] }));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "replay", "--quiet", "--follow", "--url", a.url, "--to", "3"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1_500)); // it is waiting at the head now
+  const later = [modEvent("HEARTBEAT", 1), modEvent("HEARTBEAT", 2)];
+  await a.post("/api/v1/events/batch", JSON.stringify({ events: later }));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const dec = new TextDecoder();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  const offsets = dec.decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l).offset);
+  assert.deepEqual(offsets, [0, 1, 2]);
+  assert.equal(dec.decode(out.stderr).trim(), `replayed 3 events from ${a.url}; stopped at --to 3`);
 });
