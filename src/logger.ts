@@ -39,10 +39,14 @@ export function captureConsole(logger: Logger): void {
     args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" ");
   const to = (write: Logger["info"]) => (...args: unknown[]) =>
     write("runtime message", { text: text(args) });
-  console.error = to(logger.error);
-  console.warn = to(logger.warn);
-  console.log = console.info = to(logger.info);
-  console.debug = console.trace = to(logger.debug);
+  Object.assign(globalThis.console, {
+    error: to(logger.error),
+    warn: to(logger.warn),
+    log: to(logger.info),
+    info: to(logger.info),
+    debug: to(logger.debug),
+    trace: to(logger.debug),
+  });
 }
 
 const encoder = new TextEncoder();
