@@ -1,7 +1,6 @@
 /**
  * The bodies of `POST /api/v1/commands` (docs/mod-protocol.md#queueing-commands) → command lines
- * for the mod's poll
- * (`name` or `name:arg1,arg2`).
+ * for the mod's poll (`name` or `name:arg1,arg2`).
  * @module
  */
 import { BusError } from "../errors.ts";

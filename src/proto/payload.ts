@@ -62,8 +62,7 @@ export const PAYLOAD_SCHEMAS: Readonly<Record<TypedPayloadCase, DescMessage>> = 
 };
 
 // Keyed by the upper-cased type, as routing is (docs/mod-protocol.md#topic-routing), so the
-// lowercase probe
-// `connection_test` gets its typed payload too.
+// lowercase probe `connection_test` gets its typed payload too.
 const BY_TYPE: ReadonlyMap<string, TypedPayloadCase> = new Map([
   ["GAME_STATE", "gameState"],
   ["HEARTBEAT", "heartbeat"],

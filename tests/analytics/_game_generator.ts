@@ -1,7 +1,6 @@
 /**
  * Test kit: a deterministic generator of BalatroMCP event streams (docs/mod-protocol.md#events) for
- * whole
- * runs: rounds won and lost, hands played and discards, shop purchases and sales, the change
+ * whole runs: rounds won and lost, hands played and discards, shop purchases and sales, the change
  * events and GAME_STATEs the mod sends, plus the rows a correct projection must produce.
  * Planted facts: won rounds play "discard, Flush, Flush"; lost rounds play four Pairs; won games
  * hold Joker + Cavendish, lost games Greedy Joker + Lusty Joker.
