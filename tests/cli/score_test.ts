@@ -118,5 +118,5 @@ Deno.test("score reports bad input in one sentence with exit code 2", async () =
 Deno.test("score --help exits 0", async () => {
   const { code, stdout } = await run(["--help"]);
   assert.equal(code, 0);
-  assert.match(stdout, /Usage: main.ts score/);
+  assert.match(stdout, /Usage: jimbot score/);
 });
