@@ -5,7 +5,7 @@
 // one shell per block so that variables carry over.
 import assert from "node:assert/strict";
 import { startBus } from "./integration/_bus.ts";
-import { anyMissing, findTool, testName } from "./_tools.ts";
+import { anyMissing, findTool, pathOf, testName } from "./_tools.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
@@ -58,6 +58,7 @@ export function shellCommands(markdown: string): string[] {
 
 const CURL = await findTool("curl", ["--version"], "apt-get install curl");
 const NPM = await findTool("npm", ["--version"], "install Node.js and npm");
+const BASH = await findTool("bash", ["-c", "true"], "apt-get install bash");
 
 interface Ran {
   readonly command: string;
@@ -85,7 +86,7 @@ async function runPage(
       for (const [from, to] of Object.entries(hosts)) local = local.replaceAll(from, to);
       return `${local}\necho "${marker} $?"`;
     }).join("\n");
-    const out = await new Deno.Command("bash", {
+    const out = await new Deno.Command(pathOf(BASH), {
       args: ["-c", script],
       cwd: ROOT,
       env,
@@ -136,8 +137,8 @@ function docText(name: string): string {
 }
 
 Deno.test({
-  name: testName("every safe README command runs against a real bus and succeeds", CURL, NPM),
-  ignore: anyMissing(CURL, NPM),
+  name: testName("every safe README command runs against a real bus and succeeds", CURL, NPM, BASH),
+  ignore: anyMissing(CURL, NPM, BASH),
   async fn() {
     await using bus = await startBus();
     const ran = await runPage(README, { "localhost:8080": `127.0.0.1:${bus.port}` }, {});
@@ -152,8 +153,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName("every safe docs/ command runs against a real bus and succeeds", CURL, NPM),
-  ignore: anyMissing(CURL, NPM),
+  name: testName("every safe docs/ command runs against a real bus and succeeds", CURL, NPM, BASH),
+  ignore: anyMissing(CURL, NPM, BASH),
   async fn() {
     // As the coordinator page says to start it: with a declared GPU.
     await using bus = await startBus(["--gpu=0:24576"]);
