@@ -61,6 +61,8 @@ export interface Config {
   readonly analytics: AnalyticsConfig;
   /** Publish advice.best_play / advice.blind_odds for each game.state.update with a hand. */
   readonly liveAdvice: boolean;
+  /** Cap on all MLflow artifact files together (`<data-dir>/mlflow-artifacts`). */
+  readonly artifactsMaxBytes: number;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -214,6 +216,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     if (v !== "true" && v !== "false") throw invalid(n, "true or false", v);
     d.liveAdvice = v === "true";
   }),
+  opt(
+    "artifacts-max-bytes",
+    "cap on all MLflow artifact files together",
+    "536870912",
+    (d, v, n) => {
+      d.artifactsMaxBytes = integer(v, n, 0, Number.MAX_SAFE_INTEGER);
+    },
+  ),
 ];
 
 /** The configuration with every default. */
@@ -256,6 +266,7 @@ export function defaultConfig(): Config {
       postgresUrl: "",
     },
     liveAdvice: true,
+    artifactsMaxBytes: 512 * 1024 * 1024,
   };
 }
 
