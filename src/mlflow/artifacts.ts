@@ -128,7 +128,7 @@ export function safePath(path: string, allowEmpty: boolean): string {
   }
   const parts = trimmed.split("/");
   const bad = parts.find((p) =>
-    p === "" || p === "." || p === ".." || p.length > 255 || /[\\\x00-\x1f]/.test(p)
+    p === "" || p === "." || p === ".." || p.length > 255 || /[\\\p{Cc}]/u.test(p)
   );
   if (bad !== undefined) {
     throw invalid(
