@@ -18,6 +18,7 @@ import {
 } from "./fields.ts";
 import { keys, tagList } from "./records.ts";
 import {
+  checkAttributes,
   type Identifier,
   matches,
   maxResults,
@@ -152,6 +153,11 @@ export class Registry {
     const filter = parseFilter(optString(f, "filter"));
     const order = parseOrderBy(stringList(f, "order_by"));
     const limit = maxResults(optInt(f, "max_results"), 100, 1000);
+    checkAttributes(
+      [...filter, ...order].map((c) => c.ident),
+      MODEL_ATTRIBUTES,
+      "registered models",
+    );
     const models = (await this.store.list<ModelRecord>(keys.models)).map((e) => e.value)
       .filter((m) => matches(m, filter, modelField));
     sortBy(models, [...order, ...parseOrderBy(["name ASC"])], modelField);
@@ -297,6 +303,11 @@ export class Registry {
     const filter = parseFilter(optString(f, "filter"));
     const order = parseOrderBy(stringList(f, "order_by"));
     const limit = maxResults(optInt(f, "max_results"), 10000, 200000);
+    checkAttributes(
+      [...filter, ...order].map((c) => c.ident),
+      VERSION_ATTRIBUTES,
+      "model versions",
+    );
     const versions = (await this.store.list<VersionRecord>(keys.allVersions)).map((e) => e.value)
       .filter((v) => matches(v, filter, versionField));
     sortBy(
@@ -491,33 +502,34 @@ function readTags(f: Fields): Record<string, string> {
   return Object.fromEntries(tags.map((t) => [t.key, t.value]));
 }
 
+const MODEL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "name",
+  "creation_timestamp",
+  "last_updated_timestamp",
+]);
+
 function modelField(m: ModelRecord, ident: Identifier): string | number | undefined {
   if (ident.type === "tag") return m.tags[ident.key];
-  if (ident.type === "attribute") {
-    if (ident.key === "name") return m.name;
-    if (ident.key === "creation_timestamp") return m.creation_timestamp;
-    if (ident.key === "last_updated_timestamp") return m.last_updated_timestamp;
-  }
-  throw invalid(`Invalid attribute key '${ident.key}' for registered models`);
+  if (ident.type !== "attribute") return undefined;
+  return m[ident.key as keyof ModelRecord] as string | number | undefined;
 }
+
+const VERSION_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "name",
+  "run_id",
+  "source",
+  "source_path",
+  "current_stage",
+  "creation_timestamp",
+  "last_updated_timestamp",
+  "version",
+  "version_number",
+]);
 
 function versionField(v: VersionRecord, ident: Identifier): string | number | undefined {
   if (ident.type === "tag") return v.tags[ident.key];
-  if (ident.type === "attribute") {
-    switch (ident.key) {
-      case "name":
-      case "run_id":
-      case "source":
-      case "current_stage":
-      case "creation_timestamp":
-      case "last_updated_timestamp":
-        return v[ident.key];
-      case "source_path":
-        return v.source;
-      case "version":
-      case "version_number":
-        return v.version;
-    }
-  }
-  throw invalid(`Invalid attribute key '${ident.key}' for model versions`);
+  if (ident.type !== "attribute") return undefined;
+  if (ident.key === "source_path") return v.source;
+  if (ident.key === "version_number") return v.version;
+  return v[ident.key as keyof VersionRecord] as string | number | undefined;
 }

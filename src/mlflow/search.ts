@@ -274,3 +274,20 @@ export function maxResults(value: number | undefined, fallback: number, limit: n
   }
   return value;
 }
+
+/** Refuses attribute names the entity does not have, before any entity is looked at. */
+export function checkAttributes(
+  idents: readonly Identifier[],
+  allowed: ReadonlySet<string>,
+  entity: string,
+): void {
+  for (const ident of idents) {
+    if (ident.type === "attribute" && !allowed.has(ident.key)) {
+      throw invalid(
+        `Invalid attribute key '${ident.key}' for ${entity}; valid keys are ${
+          [...allowed].join(", ")
+        }`,
+      );
+    }
+  }
+}

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Key parts compare like Deno KV's: element by element, numbers before strings. */
+/** Key parts compare like Deno KV's: element by element, strings before numbers. */
 export type StoreKey = readonly (string | number)[];
 
 export interface StoreEntry<T> {
@@ -32,7 +32,7 @@ export function compareKeys(a: StoreKey, b: StoreKey): number {
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
-    if (typeof x !== typeof y) return typeof x === "number" ? -1 : 1;
+    if (typeof x !== typeof y) return typeof x === "string" ? -1 : 1;
     return x < y ? -1 : 1;
   }
   return a.length - b.length;

@@ -33,6 +33,7 @@ import {
   type RunStatus,
 } from "./records.ts";
 import {
+  checkAttributes,
   type Identifier,
   matches,
   maxResults,
@@ -109,6 +110,7 @@ export class Tracking {
     const filter = parseFilter(optString(f, "filter"));
     const order = parseOrderBy(stringList(f, "order_by"));
     const limit = maxResults(optInt(f, "max_results"), 1000, 50000);
+    checkAttributes([...filter, ...order].map(identOf), EXPERIMENT_ATTRIBUTES, "experiments");
     const all = (await this.store.list<ExperimentRecord>(keys.experiments)).map((e) => e.value)
       .filter((e) => inView(e.lifecycle_stage, view) && matches(e, filter, experimentField));
     // MLflow's default: newest first, then by id.
@@ -327,6 +329,7 @@ export class Tracking {
     const filter = parseFilter(optString(f, "filter"));
     const order = parseOrderBy(stringList(f, "order_by"));
     const limit = maxResults(optInt(f, "max_results"), 1000, 50000);
+    checkAttributes([...filter, ...order].map(identOf), RUN_ATTRIBUTES, "runs");
     const wanted = new Set(experimentIds);
     const infos = (await this.store.list<RunRecord>(keys.runs)).map((e) => e.value)
       .filter((r) => wanted.has(r.experiment_id) && inView(r.lifecycle_stage, view));
@@ -573,20 +576,32 @@ function inView(stage: string, view: ViewType): boolean {
 const DEFAULT_EXPERIMENT_ORDER = parseOrderBy(["creation_time DESC", "experiment_id ASC"]);
 const DEFAULT_RUN_ORDER = parseOrderBy(["start_time DESC", "run_id ASC"]);
 
+const EXPERIMENT_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "name",
+  "experiment_id",
+  "creation_time",
+  "last_update_time",
+  "lifecycle_stage",
+  "artifact_location",
+]);
+
 function experimentField(e: ExperimentRecord, ident: Identifier): string | number | undefined {
   if (ident.type === "tag") return e.tags[ident.key];
   if (ident.type !== "attribute") return undefined;
-  switch (ident.key) {
-    case "name":
-    case "experiment_id":
-    case "creation_time":
-    case "last_update_time":
-    case "lifecycle_stage":
-    case "artifact_location":
-      return e[ident.key];
-  }
-  throw invalid(`Invalid attribute key '${ident.key}' for experiments`);
+  return e[ident.key as keyof ExperimentRecord] as string | number | undefined;
 }
+
+const RUN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "run_name",
+  "status",
+  "start_time",
+  "end_time",
+  "run_id",
+  "user_id",
+  "artifact_uri",
+  "experiment_id",
+  "lifecycle_stage",
+]);
 
 function runField(r: FullRun, ident: Identifier): string | number | undefined {
   switch (ident.type) {
@@ -597,14 +612,11 @@ function runField(r: FullRun, ident: Identifier): string | number | undefined {
     case "tag":
       return r.tags[ident.key];
   }
-  const key = ident.key === "run_name" || ident.key === "status" || ident.key === "start_time" ||
-      ident.key === "end_time" || ident.key === "run_id" || ident.key === "user_id" ||
-      ident.key === "artifact_uri" || ident.key === "experiment_id" ||
-      ident.key === "lifecycle_stage"
-    ? ident.key
-    : undefined;
-  if (!key) throw invalid(`Invalid attribute key '${ident.key}' for runs`);
-  return r.info[key];
+  return r.info[ident.key as keyof RunRecord] as string | number | undefined;
+}
+
+function identOf(c: { ident: Identifier }): Identifier {
+  return c.ident;
 }
 
 const ADJECTIVES = ["bold", "calm", "eager", "lucky", "quick", "wild", "sly", "brave"];
