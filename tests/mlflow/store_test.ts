@@ -17,7 +17,7 @@ async function contract(store: TrackingStore): Promise<void> {
     ["x", 2, 10],
     "strings, then numbers in order (Deno KV's order)",
   );
-  assert.deepEqual(listed[0].key, ["metric", "r1", "loss", 2]);
+  assert.deepEqual(listed[1].key, ["metric", "r1", "loss", 2]);
   assert.equal(await store.get(["metric", "r1", "loss"]), "the prefix itself");
   await store.write([{ key: ["metric", "r1", "loss", 2], value: null }]);
   assert.equal(await store.get(["metric", "r1", "loss", 2]), undefined);
