@@ -66,7 +66,7 @@ PY
 )
 
 echo "cross-language: Python client tests"
-(cd clients/python && "$python" -m unittest -v 2>&1)
+(cd clients/python && "$python" -m unittest discover -v -s tests 2>&1)
 echo "cross-language: Rust client tests"
 (cd clients/rust && PROTOC=/usr/bin/protoc cargo test --quiet 2>&1)
 
