@@ -143,3 +143,13 @@ export function checkName(what: string, name: string): void {
     );
   }
 }
+
+/** The `tags` field as a key → value map, every key and value checked. */
+export function readTags(f: Fields): Record<string, string> {
+  const tags = keyValues(f, "tags");
+  for (const t of tags) {
+    checkKey("tag", t.key);
+    checkValueLength("tag", t.key, t.value);
+  }
+  return Object.fromEntries(tags.map((t) => [t.key, t.value]));
+}

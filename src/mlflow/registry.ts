@@ -9,23 +9,23 @@ import {
   checkName,
   checkValueLength,
   type Fields,
-  keyValues,
   optBool,
   optInt,
   optString,
+  readTags,
   reqString,
   stringList,
 } from "./fields.ts";
 import { keys, tagList } from "./records.ts";
 import {
   checkAttributes,
-  type Identifier,
   matches,
   maxResults,
   page,
   parseFilter,
   parseOrderBy,
   sortBy,
+  taggedEntityField,
 } from "./search.ts";
 import type { StoreWrite, TrackingStore } from "./store.ts";
 import type { Publish } from "./publisher.ts";
@@ -493,26 +493,13 @@ function checkAlias(alias: string): void {
   }
 }
 
-function readTags(f: Fields): Record<string, string> {
-  const tags = keyValues(f, "tags");
-  for (const t of tags) {
-    checkKey("tag", t.key);
-    checkValueLength("tag", t.key, t.value);
-  }
-  return Object.fromEntries(tags.map((t) => [t.key, t.value]));
-}
-
 const MODEL_ATTRIBUTES: ReadonlySet<string> = new Set([
   "name",
   "creation_timestamp",
   "last_updated_timestamp",
 ]);
 
-function modelField(m: ModelRecord, ident: Identifier): string | number | undefined {
-  if (ident.type === "tag") return m.tags[ident.key];
-  if (ident.type !== "attribute") return undefined;
-  return m[ident.key as keyof ModelRecord] as string | number | undefined;
-}
+const modelField = taggedEntityField<ModelRecord>();
 
 const VERSION_ATTRIBUTES: ReadonlySet<string> = new Set([
   "name",
@@ -526,10 +513,7 @@ const VERSION_ATTRIBUTES: ReadonlySet<string> = new Set([
   "version_number",
 ]);
 
-function versionField(v: VersionRecord, ident: Identifier): string | number | undefined {
-  if (ident.type === "tag") return v.tags[ident.key];
-  if (ident.type !== "attribute") return undefined;
-  if (ident.key === "source_path") return v.source;
-  if (ident.key === "version_number") return v.version;
-  return v[ident.key as keyof VersionRecord] as string | number | undefined;
-}
+const versionField = taggedEntityField<VersionRecord>({
+  source_path: "source",
+  version_number: "version",
+});

@@ -291,3 +291,18 @@ export function checkAttributes(
     }
   }
 }
+
+/**
+ * The resolver of entities with `tags` and plain attributes (experiments, registered models,
+ * model versions); `aliases` maps MLflow's alternative attribute names to fields.
+ */
+export function taggedEntityField<T extends { readonly tags: Readonly<Record<string, string>> }>(
+  aliases: Readonly<Record<string, string>> = {},
+): Resolver<T> {
+  return (entity, ident) => {
+    if (ident.type === "tag") return entity.tags[ident.key];
+    if (ident.type !== "attribute") return undefined;
+    const fields = entity as unknown as Readonly<Record<string, string | number>>;
+    return fields[aliases[ident.key] ?? ident.key];
+  };
+}

@@ -10,10 +10,10 @@ import {
   checkName,
   checkValueLength,
   type Fields,
-  keyValues,
   optInt,
   optList,
   optString,
+  readTags,
   reqInt,
   reqNumber,
   reqString,
@@ -41,6 +41,7 @@ import {
   parseFilter,
   parseOrderBy,
   sortBy,
+  taggedEntityField,
 } from "./search.ts";
 import type { StoreWrite, TrackingStore } from "./store.ts";
 import type { Publish } from "./publisher.ts";
@@ -65,8 +66,7 @@ export class Tracking {
   createExperiment(f: Fields) {
     const name = reqString(f, "name");
     checkName("Experiment", name);
-    const tags = keyValues(f, "tags");
-    for (const t of tags) checkKey("tag", t.key);
+    const tags = readTags(f);
     return this.#write(async () => {
       await this.#experimentNameFree(name);
       const next = (await this.store.get<number>(keys.counter("experiment"))) ?? 1;
@@ -79,7 +79,7 @@ export class Tracking {
         lifecycle_stage: "active",
         creation_time: now,
         last_update_time: now,
-        tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+        tags,
       };
       await this.store.write([
         { key: keys.counter("experiment"), value: next + 1 },
@@ -170,12 +170,7 @@ export class Tracking {
 
   createRun(f: Fields) {
     const experimentId = optString(f, "experiment_id") || DEFAULT_EXPERIMENT_ID;
-    const tags = keyValues(f, "tags");
-    for (const t of tags) {
-      checkKey("tag", t.key);
-      checkValueLength("tag", t.key, t.value);
-    }
-    const tagMap: Record<string, string> = Object.fromEntries(tags.map((t) => [t.key, t.value]));
+    const tagMap = readTags(f);
     const runName = optString(f, "run_name") || tagMap["mlflow.runName"] || generatedName();
     tagMap["mlflow.runName"] = runName;
     const userId = optString(f, "user_id") ?? "";
@@ -585,11 +580,7 @@ const EXPERIMENT_ATTRIBUTES: ReadonlySet<string> = new Set([
   "artifact_location",
 ]);
 
-function experimentField(e: ExperimentRecord, ident: Identifier): string | number | undefined {
-  if (ident.type === "tag") return e.tags[ident.key];
-  if (ident.type !== "attribute") return undefined;
-  return e[ident.key as keyof ExperimentRecord] as string | number | undefined;
-}
+const experimentField = taggedEntityField<ExperimentRecord>();
 
 const RUN_ATTRIBUTES: ReadonlySet<string> = new Set([
   "run_name",
