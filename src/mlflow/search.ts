@@ -168,12 +168,34 @@ function checkComparison(c: Comparison, text: string): void {
   }
 }
 
-function likeRegex(pattern: string, caseless: boolean): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(
-    /_/g,
-    ".",
-  );
-  return new RegExp(`^${body}$`, caseless ? "is" : "s");
+/**
+ * SQL LIKE (`%` any run, `_` one character) without regular expressions: the fixed-length parts
+ * between `%`s are matched leftmost in order, which is exact for such patterns and linear-ish in
+ * the text, so a hostile pattern cannot stall the server with backtracking.
+ */
+export function like(text: string, pattern: string, caseless: boolean): boolean {
+  const t = caseless ? text.toLowerCase() : text;
+  const parts = (caseless ? pattern.toLowerCase() : pattern).split("%");
+  const fits = (part: string, at: number) => {
+    if (at + part.length > t.length) return false;
+    for (let k = 0; k < part.length; k++) {
+      if (part[k] !== "_" && part[k] !== t[at + k]) return false;
+    }
+    return true;
+  };
+  if (parts.length === 1) return t.length === parts[0].length && fits(parts[0], 0);
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (!fits(first, 0) || t.length - last.length < first.length) return false;
+  if (!fits(last, t.length - last.length)) return false;
+  let at = first.length;
+  const end = t.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    while (at + part.length <= end && !fits(part, at)) at++;
+    if (at + part.length > end) return false;
+    at += part.length;
+  }
+  return true;
 }
 
 function compare(actual: string | number, c: Comparison): boolean {
@@ -181,7 +203,7 @@ function compare(actual: string | number, c: Comparison): boolean {
   if (op === "IN") return (value as string[]).includes(String(actual));
   if (op === "NOT IN") return !(value as string[]).includes(String(actual));
   if (op === "LIKE" || op === "ILIKE") {
-    return likeRegex(String(value), op === "ILIKE").test(String(actual));
+    return like(String(actual), String(value), op === "ILIKE");
   }
   const a = typeof value === "number" ? Number(actual) : String(actual);
   const b = value as string | number;
