@@ -25,6 +25,8 @@ export interface ApiDeps {
   readonly registry: Registry;
   readonly artifacts: ArtifactStore;
   readonly bodies: BodyReader;
+  /** An artifact upload that sends nothing for this long is refused (408). */
+  readonly uploadIdleMs: number;
   readonly logger: Logger;
 }
 
@@ -133,13 +135,18 @@ export function mlflowMounts(deps: ApiDeps): Mount[] {
       handle: (req, url) => {
         const p = url.pathname;
         if (p !== ARTIFACTS_PREFIX && !p.startsWith(ARTIFACTS_PREFIX + "/")) return null;
-        return guarded(() => artifactRequest(req, url, deps.artifacts));
+        return guarded(() => artifactRequest(req, url, deps.artifacts, deps.uploadIdleMs));
       },
     },
   ];
 }
 
-async function artifactRequest(req: Request, url: URL, store: ArtifactStore): Promise<Response> {
+async function artifactRequest(
+  req: Request,
+  url: URL,
+  store: ArtifactStore,
+  idleMs: number,
+): Promise<Response> {
   const rest = url.pathname.slice(ARTIFACTS_PREFIX.length + 1);
   let path: string;
   try {
@@ -156,12 +163,13 @@ async function artifactRequest(req: Request, url: URL, store: ArtifactStore): Pr
   }
   switch (req.method) {
     case "PUT":
-      await store.put(path, req.body);
+      await store.put(path, req.body, idleMs);
       return jsonResponse(200, {});
     case "GET":
     case "HEAD": {
       const { body, size } = await store.get(path);
-      return new Response(body, {
+      if (req.method === "HEAD") await body.cancel(); // closes the file
+      return new Response(req.method === "HEAD" ? null : body, {
         headers: { "content-type": "application/octet-stream", "content-length": String(size) },
       });
     }

@@ -14,47 +14,61 @@ export interface ArtifactFile {
 
 export class ArtifactStore {
   #used: number | undefined;
+  /** Bytes of uploads still streaming: they count against the cap too. */
+  #inFlight = 0;
   readonly #root: string;
 
   constructor(dataDir: string, readonly maxTotalBytes: number) {
     this.#root = `${dataDir}/mlflow-artifacts`;
   }
 
-  /** Streams `body` to `path`; refuses it (and keeps nothing) once the cap would be passed. */
-  async put(path: string, body: ReadableStream<Uint8Array> | null): Promise<void> {
+  /**
+   * Streams `body` to `path`; refuses it (and keeps nothing) once the cap would be passed,
+   * counting the bytes of uploads still in progress, or when no data arrives for `idleMs`.
+   */
+  async put(path: string, body: ReadableStream<Uint8Array> | null, idleMs: number): Promise<void> {
     const rel = safePath(path, false);
-    const used = await this.#usage();
-    const previous = await fileSize(this.#abs(rel));
-    const budget = this.maxTotalBytes - used + previous;
     const target = this.#abs(rel);
+    const used = await this.#usage();
+    const previous = await fileSize(target);
     await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
     const temp = `${target}.upload-${crypto.randomUUID()}`;
     const file = await Deno.open(temp, { write: true, createNew: true });
     let written = 0;
     try {
-      if (body) {
-        for await (const chunk of body) {
-          written += chunk.length;
-          if (written > budget) {
-            throw new MlflowError(
-              "RESOURCE_EXHAUSTED",
-              `Artifact storage is full: the limit is ${this.maxTotalBytes} bytes in total (${used} used)`,
-              413,
-            );
-          }
-          let at = 0;
-          while (at < chunk.length) at += await file.write(chunk.subarray(at));
+      const reader = body?.getReader();
+      for (;;) {
+        const next = reader ? await readWithin(reader, idleMs) : { done: true as const };
+        if (next.done) break;
+        const chunk = next.value;
+        if (this.#used! + this.#inFlight + chunk.length - previous > this.maxTotalBytes) {
+          reader?.cancel().catch(() => {});
+          throw new MlflowError(
+            "RESOURCE_EXHAUSTED",
+            `Artifact storage is full: the limit is ${this.maxTotalBytes} bytes in total (${used} used)`,
+            413,
+          );
         }
+        written += chunk.length;
+        this.#inFlight += chunk.length;
+        let at = 0;
+        while (at < chunk.length) at += await file.write(chunk.subarray(at));
       }
       await file.sync();
-    } catch (err) {
       file.close();
+      await Deno.rename(temp, target);
+      this.#used = this.#used! - previous + written;
+    } catch (err) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
       await Deno.remove(temp).catch(() => {});
       throw err;
+    } finally {
+      this.#inFlight -= written;
     }
-    file.close();
-    await Deno.rename(temp, target);
-    this.#used = used - previous + written;
   }
 
   /** The file's bytes as a stream, or RESOURCE_DOES_NOT_EXIST. */
@@ -157,4 +171,24 @@ async function treeSize(path: string): Promise<number> {
   let total = 0;
   for await (const e of Deno.readDir(path)) total += await treeSize(`${path}/${e.name}`);
   return total;
+}
+
+/** The next chunk, or a 408 when none arrives within `idleMs`. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Reject before cancelling: a cancel ends the pending read as "done" at once.
+      reject(new MlflowError("BAD_REQUEST", `No upload data arrived for ${idleMs} ms`, 408));
+      reader.cancel().catch(() => {});
+    }, idleMs);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

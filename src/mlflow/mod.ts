@@ -40,7 +40,14 @@ export function trackingServer(opts: TrackingServerOptions): { mounts: Mount[] }
   const bodies = new BodyReader(opts.limits);
   return {
     mounts: [
-      ...mlflowMounts({ tracking, registry, artifacts, bodies, logger: opts.logger }),
+      ...mlflowMounts({
+        tracking,
+        registry,
+        artifacts,
+        bodies,
+        uploadIdleMs: opts.limits.bodyTimeoutMs,
+        logger: opts.logger,
+      }),
       comparePageMount(),
     ],
   };

@@ -18,7 +18,11 @@ Deno.test({
       const out = await new Deno.Command(python!, {
         args: ["-m", "unittest", "discover", "-v", "-s", "tests"],
         cwd: PACKAGE,
-        env: { JIMBOT_URL: bus.url, JIMBOT_GRPC: `127.0.0.1:${bus.grpcPort}` },
+        env: {
+          JIMBOT_URL: bus.url,
+          JIMBOT_GRPC: `127.0.0.1:${bus.grpcPort}`,
+          PYTHONDONTWRITEBYTECODE: "1", // no __pycache__ beside the generated modules
+        },
         stdout: "piped",
         stderr: "piped",
       }).output();

@@ -31,7 +31,7 @@ async function call(url: string, c: Omit<Case, "status" | "code">) {
 }
 
 Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes", async () => {
-  const bus = await RunningBus.start(["--artifacts-max-bytes=1000"]);
+  const bus = await RunningBus.start(["--artifacts-max-bytes=1000", "--body-timeout=1s"]);
   try {
     const ok = async (c: Omit<Case, "status" | "code">) => {
       const { status, body } = await call(bus.url, c);
@@ -586,6 +586,28 @@ Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes"
     assert.equal((await put("1/b.bin", 600)).status, 200, "space is freed by a delete");
     const back = new Uint8Array(await (await fetch(`${art}/1/b.bin`)).arrayBuffer());
     assert.equal(back.length, 600);
+
+    // Uploads at the same time cannot pass the cap together (600 used, 2 × 300 would be 1200).
+    const both = await Promise.all([put("2/x.bin", 300), put("2/y.bin", 300)]);
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 413]);
+    await Promise.all(both.map((r) => r.body?.cancel()));
+
+    // An upload that stops sending is refused after the body timeout and leaves nothing.
+    let sender: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const stalled = new ReadableStream<Uint8Array>({
+      start(c) {
+        sender = c;
+        c.enqueue(new Uint8Array(10));
+      },
+    });
+    const started = performance.now();
+    const slow = await fetch(`${art}/3/slow.bin`, { method: "PUT", body: stalled });
+    assert.equal(slow.status, 408);
+    assert.equal((await slow.json()).error_code, "BAD_REQUEST");
+    assert.ok(performance.now() - started < 15_000);
+    sender?.close();
+    const slowDir = await (await fetch(`${art}?path=3`)).json();
+    assert.equal(slowDir.files, undefined);
   } finally {
     await bus.stop();
   }
