@@ -60,7 +60,9 @@ export const keys = {
   experimentName: (name: string): StoreKey => ["exp_name", name],
   counter: (what: string): StoreKey => ["counter", what],
   run: (id: string): StoreKey => ["run", id],
-  runs: ["run"] as StoreKey,
+  /** Index of an experiment's runs (run id → true), so a search reads only those. */
+  experimentRun: (experiment: string, run: string): StoreKey => ["exp_run", experiment, run],
+  experimentRuns: (experiment: string): StoreKey => ["exp_run", experiment],
   param: (run: string, key: string): StoreKey => ["param", run, key],
   params: (run: string): StoreKey => ["param", run],
   tag: (run: string, key: string): StoreKey => ["tag", run, key],

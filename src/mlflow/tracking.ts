@@ -193,6 +193,7 @@ export class Tracking {
       };
       await this.store.write([
         { key: keys.run(runId), value: info },
+        { key: keys.experimentRun(experimentId, runId), value: true },
         ...Object.entries(tagMap).map(([k, v]) => ({ key: keys.tag(runId, k), value: v })),
       ]);
       const run: FullRun = { info, params: {}, tags: tagMap, metrics: [] };
@@ -325,10 +326,13 @@ export class Tracking {
     const order = parseOrderBy(stringList(f, "order_by"));
     const limit = maxResults(optInt(f, "max_results"), 1000, 50000);
     checkAttributes([...filter, ...order].map(identOf), RUN_ATTRIBUTES, "runs");
-    const wanted = new Set(experimentIds);
-    const infos = (await this.store.list<RunRecord>(keys.runs)).map((e) => e.value)
-      .filter((r) => wanted.has(r.experiment_id) && inView(r.lifecycle_stage, view));
-    const runs = await Promise.all(infos.map((r) => this.#complete(r)));
+    const ids = await Promise.all(
+      [...new Set(experimentIds)].map((e) => this.store.list(keys.experimentRuns(e))),
+    );
+    const infos = await Promise.all(ids.flat().map((e) => this.#run(String(e.key[2]))));
+    const runs = await Promise.all(
+      infos.filter((r) => inView(r.lifecycle_stage, view)).map((r) => this.#complete(r)),
+    );
     const found = runs.filter((r) => matches(r, filter, runField));
     sortBy(found, [...order, ...DEFAULT_RUN_ORDER], runField);
     const { items, next } = page(found, limit, optString(f, "page_token"));
