@@ -25,6 +25,7 @@ import { coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
 import { bindError, ensureDataDir } from "./startup_errors.ts";
 import { ModActivity } from "./http/mod_activity.ts";
+import { KvTrackingStore, trackingServer } from "./mlflow/mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
@@ -78,6 +79,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const liveAdvice = config.liveAdvice
     ? LiveAdvice.start({ log, ingest, engine: adviceEngine, logger })
     : null;
+  const tracking = trackingServer({ ...config, store: new KvTrackingStore(kv), ingest, logger });
   // Every Connect service, served on both listeners: add a registration here.
   const services: ServiceRegistration[] = [
     eventBusService({
@@ -116,6 +118,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       { name: "rpc", handle: (req, url) => rpc.handle(req, url.pathname) },
       wsMount({ bus, ingest, commands, limits: config.limits, logger, closing: closing.signal }),
       sseMount(bus, closing.signal),
+      ...tracking.mounts,
     ],
   );
 

@@ -63,6 +63,8 @@ export interface Config {
   readonly liveAdvice: boolean;
   /** Period of the one-line activity summary in the log; 0 turns it off. */
   readonly summaryIntervalMs: number;
+  /** Cap on all MLflow artifact files together (`<data-dir>/mlflow-artifacts`). */
+  readonly artifactsMaxBytes: number;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -219,6 +221,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt("summary-interval", "one-line info summary while events flow (0: off)", "60s", (d, v, n) => {
     d.summaryIntervalMs = duration(v, n, 0);
   }),
+  opt(
+    "artifacts-max-bytes",
+    "cap on all MLflow artifact files together",
+    "536870912",
+    (d, v, n) => {
+      d.artifactsMaxBytes = integer(v, n, 0, Number.MAX_SAFE_INTEGER);
+    },
+  ),
 ];
 
 /** The configuration with every default. */
@@ -262,6 +272,7 @@ export function defaultConfig(): Config {
     },
     liveAdvice: true,
     summaryIntervalMs: 60_000,
+    artifactsMaxBytes: 512 * 1024 * 1024,
   };
 }
 

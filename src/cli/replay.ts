@@ -14,6 +14,7 @@ import {
 } from "../gen/jimbot/bus/v1/event_bus_pb.ts";
 import { batchToMessage } from "../proto/mod.ts";
 import type { JsonObject } from "@bufbuild/protobuf";
+import { ReplayVerifier } from "../replay/verify.ts";
 
 const HELP = `Usage: jimbot replay [options]
 
@@ -31,6 +32,8 @@ another bus (--publish), over the bus's Connect API.
                      possible [default: max]
   --publish URL      re-publish into the bus at URL (event_ids kept, so a repeat is idempotent)
   --batch N          events per re-published batch [default: 500]
+  --verify           re-score every recorded hand with the engine and check state continuity;
+                     prints a JSON report (agreement rate, mismatches); exit code 1 on any
   --quiet            no progress bar
 
 At the end it prints on stderr how many events it replayed or published.
@@ -46,6 +49,7 @@ interface ReplayArgs {
   batch: number;
   quiet: boolean;
   follow: boolean;
+  verify: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -89,6 +93,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     await target.publish({ batch: batchToMessage({ events: pending }) });
     pending = [];
   };
+  const verifier = opts.verify ? new ReplayVerifier() : undefined;
   let count = 0;
   const stream = end !== undefined && end <= startOffset ? [] : source.subscribe({
     topics: opts.topics,
@@ -102,7 +107,8 @@ export async function replayCommand(args: string[]): Promise<number> {
     let out = "";
     for (const d of res.events) {
       const json = d.body.case === "json" ? d.body.value : "";
-      if (target) {
+      if (verifier) verifier.feed(JSON.parse(json));
+      else if (target) {
         pending.push(envelopeToEvent(JSON.parse(json)));
         if (pending.length >= opts.batch) await flush();
       } else out += json + "\n";
@@ -119,7 +125,10 @@ export async function replayCommand(args: string[]): Promise<number> {
     : `replayed ${count} events`;
   const stop = end === opts.to ? `--to ${end}` : `the log head (offset ${end})`;
   writeErr(`${what} from ${opts.url}; stopped at ${stop}\n`);
-  return 0;
+  if (!verifier) return 0;
+  const report = verifier.report();
+  await writeOut(JSON.stringify(report, null, 2) + "\n");
+  return report.ok ? 0 : 1;
 }
 
 /** A stored envelope back in the producer's event shape (what ingest takes). */
@@ -142,12 +151,13 @@ function parseArgs(args: string[]): ReplayArgs | "help" {
     batch: 500,
     quiet: false,
     follow: false,
+    verify: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--quiet" || arg === "--follow") {
-      out[arg === "--quiet" ? "quiet" : "follow"] = true;
+    if (arg === "--quiet" || arg === "--follow" || arg === "--verify") {
+      out[arg.slice(2) as "quiet" | "follow" | "verify"] = true;
       continue;
     }
     const eq = arg.indexOf("=");

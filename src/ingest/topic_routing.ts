@@ -28,6 +28,8 @@ const SUBTYPED_PREFIXES: Readonly<Record<string, string>> = {
   LEARNING_DECISION: "learning.decision.",
   // Published by the bus itself (src/advisor/): advice.best_play, advice.blind_odds.
   ADVICE: "advice.",
+  // Published by the tracking server (src/mlflow/): experiment.run, experiment.metrics, …
+  EXPERIMENT: "experiment.",
 };
 
 /** The types the mod defines; every other type is counted as "other" in metrics. */

@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../clients/python"))
 
 import grpc  # noqa: E402
-from jimbot_stream import (  # noqa: E402
+from jimbot_bus.stream import (  # noqa: E402
     EventBusStub,
     at_offset,
     at_time,

@@ -79,7 +79,7 @@ PY
 
 if [[ -n "$python" ]]; then
   echo "cross-language: Python client tests"
-  (cd clients/python && "$python" -m unittest -v 2>&1)
+  (cd clients/python && "$python" -m unittest discover -v -s tests 2>&1)
 fi
 if [[ -n "$rust" ]]; then
   echo "cross-language: Rust client tests"

@@ -1,7 +1,7 @@
 """Tests the Python client against a running bus: JIMBOT_URL=http://127.0.0.1:PORT.
 
-Run from clients/python: /usr/bin/python3 -m unittest -v
-Fixtures come from JIMBOT_FIXTURES, default ../../tests/testdata/balatromcp.
+Run from clients/python: python3 -m unittest discover -v -s tests
+Fixtures come from JIMBOT_FIXTURES, default tests/testdata/balatromcp of the repository.
 """
 
 import json
@@ -13,7 +13,7 @@ from jimbot_bus import BusClient, envelope_pb2, ingest_pb2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.environ.get(
-    "JIMBOT_FIXTURES", os.path.join(HERE, "..", "..", "tests", "testdata", "balatromcp"))
+    "JIMBOT_FIXTURES", os.path.join(HERE, "..", "..", "..", "tests", "testdata", "balatromcp"))
 URL = os.environ.get("JIMBOT_URL")
 
 

@@ -1,33 +1,36 @@
-"""A small client for the JimBot event bus: post events, read stored events as typed messages.
+"""REST client of the JimBot event bus: post events, read stored events as typed messages.
 
-Standard library plus the generated modules beside this file (jimbot/events/v1/*_pb2.py, made by
-`deno task gen`), which need the protobuf runtime (Debian: python3-protobuf, run with
-/usr/bin/python3). Reading asks for `application/x-protobuf`: a stream of size-delimited
-`jimbot.events.v1.Envelope` records (a varint byte length before each record).
+Standard library plus the generated modules (jimbot/events/v1/*_pb2.py, made by `deno task gen`),
+which need the protobuf runtime. Reading asks for `application/x-protobuf`: a stream of
+size-delimited `jimbot.events.v1.Envelope` records (a varint byte length before each record).
+Non-2xx answers raise the typed exceptions of `jimbot_bus.errors`.
 """
 
 import json
-import os
-import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jimbot.events.v1 import envelope_pb2, ingest_pb2
 
-from jimbot.events.v1 import envelope_pb2, ingest_pb2  # noqa: E402
+from .errors import error_from_http
 
 PROTOBUF = "application/x-protobuf"
 
-__all__ = ["BusClient", "BusError", "decode_delimited", "envelope_pb2", "ingest_pb2"]
+__all__ = ["BusClient", "decode_delimited", "http_request", "envelope_pb2", "ingest_pb2"]
 
 
-class BusError(Exception):
-    """The bus answered with a non-2xx status; `status` and `body` hold the answer."""
-
-    def __init__(self, status, body):
-        super().__init__(f"bus answered {status}: {body[:200]!r}")
-        self.status = status
-        self.body = body
+def http_request(url, method="GET", body=None, headers=None, timeout_s=10.0, to_error=None):
+    """One HTTP exchange; returns the body bytes, or raises the BusError of a non-2xx answer."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return response.read()
+    except urllib.error.HTTPError as err:
+        data = err.read()
+        if to_error is not None:
+            raise to_error(err.code, data) from err
+        raise error_from_http(err.code, data, err.headers.get("retry-after")) from err
 
 
 def _read_varint(data, pos):
@@ -82,13 +85,7 @@ class BusClient:
             headers["Content-Type"] = content_type
         if accept:
             headers["Accept"] = accept
-        request = urllib.request.Request(
-            self.base_url + path, data=body, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return response.read()
-        except urllib.error.HTTPError as err:
-            raise BusError(err.code, err.read()) from err
+        return http_request(self.base_url + path, method, body, headers, self.timeout_s)
 
     def post_batch_raw(self, body):
         """Posts a JSON batch body (bytes, sent unchanged, as the mod does); returns the answer."""

@@ -1,0 +1,128 @@
+// The run comparison page (GET /experiments) in a real headless chromium driven by
+// puppeteer-core: runs side by side, differing params marked, one chart per metric with a line
+// per run over its steps, and no request leaves the bus (the page carries its own assets).
+import assert from "node:assert/strict";
+import puppeteer from "puppeteer-core";
+import { RunningBus } from "../integration/_bus.ts";
+
+async function findChromium(): Promise<string | null> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
+      try {
+        if ((await Deno.stat(`${dir}/${name}`)).isFile) return `${dir}/${name}`;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
+}
+
+const chromium = await findChromium();
+
+async function api(bus: RunningBus, path: string, body: unknown) {
+  const res = await fetch(`${bus.url}/api/2.0/mlflow/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+Deno.test({
+  name: "the comparison page shows runs side by side in chromium" +
+    (chromium ? "" : " (skipped: no chromium on PATH)"),
+  ignore: chromium === null,
+  fn: async () => {
+    const bus = await RunningBus.start();
+    const profile = await Deno.makeTempDir({ prefix: "jimbot-chromium-" });
+    let browser;
+    try {
+      const { experiment_id } = await api(bus, "experiments/create", { name: "compare-me" });
+      const runs = [
+        { name: "lr-high", lr: "0.1", steps: 5 },
+        { name: "lr-low", lr: "0.01", steps: 3 },
+        { name: "lr-mid", lr: "0.05", steps: 4 },
+      ];
+      for (const [i, r] of runs.entries()) {
+        const { run } = await api(bus, "runs/create", {
+          experiment_id,
+          run_name: r.name,
+          start_time: 1_000 + i,
+        });
+        await api(bus, "runs/log-batch", {
+          run_id: run.info.run_id,
+          params: [{ key: "lr", value: r.lr }, { key: "batch_size", value: "32" }],
+          metrics: Array.from({ length: r.steps }, (_, step) => ({
+            key: "loss",
+            value: 1 / (step + 1 + i),
+            timestamp: 5_000 + step,
+            step,
+          })).concat([{ key: "win_rate", value: [0.25, 0.5, 0.75][i], timestamp: 9_000, step: 0 }]),
+        });
+      }
+
+      browser = await puppeteer.launch({
+        executablePath: chromium!,
+        headless: true,
+        userDataDir: profile,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      const errors: string[] = [];
+      page.on("request", (req) => requested.push(req.url()));
+      page.on("pageerror", (err) => errors.push(String(err)));
+      await page.goto(`${bus.url}/experiments?experiment_id=${experiment_id}`);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+
+      const table = await page.$$eval(
+        "#runs tr",
+        (rows) =>
+          rows.map((tr) => ({
+            cls: tr.getAttribute("class") ?? "",
+            cells: [...tr.children].map((c) => c.textContent),
+          })),
+      );
+      assert.deepEqual(table[0].cells, ["run", "lr-high", "lr-low", "lr-mid"]);
+      const row = (label: string) => table.find((r) => r.cells[0] === label)!;
+      assert.deepEqual(row("param lr").cells.slice(1), ["0.1", "0.01", "0.05"]);
+      assert.match(row("param lr").cls, /\bdiff\b/);
+      assert.match(row("param batch_size").cls, /\bsame\b/);
+      assert.deepEqual(row("metric win_rate").cells.slice(1).map(Number), [0.25, 0.5, 0.75]);
+
+      const charts = await page.$$eval(
+        "svg.chart",
+        (svgs) =>
+          svgs.map((svg) => ({
+            metric: svg.getAttribute("data-metric"),
+            points: [...svg.querySelectorAll("polyline.series")].map((p) =>
+              (p.getAttribute("points") ?? "").trim().split(" ").length
+            ),
+          })),
+      );
+      assert.deepEqual(charts, [
+        { metric: "loss", points: [5, 3, 4] },
+        { metric: "win_rate", points: [1, 1, 1] },
+      ]);
+      assert.deepEqual(errors, []);
+      assert.ok(requested.length > 0);
+      for (const url of requested) {
+        assert.ok(url.startsWith(bus.url), `request left the bus: ${url}`);
+      }
+    } finally {
+      await browser?.close();
+      await bus.stop();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
