@@ -6,13 +6,8 @@
  *   deno task bench:coordinator [--seconds=3] [--clients=32]
  * @module
  */
-import {
-  Coordinator,
-  KvStateStore,
-  MemoryStateStore,
-  parseCoordinatorConfig,
-  type StateStore,
-} from "../src/coordinator/mod.ts";
+import { Coordinator, parseCoordinatorConfig } from "../src/coordinator/mod.ts";
+import { MemoryStateStore, openKvStorage, type StateStore, type Storage } from "../src/log/mod.ts";
 
 const arg = (name: string, fallback: number) =>
   Number(Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
@@ -93,11 +88,14 @@ const acquireReleaseOp: Op = async (client, i) => {
 };
 
 const dir = await Deno.makeTempDir({ prefix: "jimbot-bench-coord-" });
-const kvs: Deno.Kv[] = [];
+const storages: Storage[] = [];
 const kvStore = async () => {
-  const kv = await Deno.openKv(`${dir}/kv-${kvs.length}`);
-  kvs.push(kv);
-  return new KvStateStore(kv);
+  const storage = await openKvStorage(`${dir}/kv-${storages.length}`, {
+    retention: { maxAgeMs: 0, maxEvents: 0, dedupeWindowMs: 0, dedupeMaxIds: 0 },
+    maxPendingEvents: 1,
+  });
+  storages.push(storage);
+  return storage.coordinator;
 };
 const memStore = () => Promise.resolve(new MemoryStateStore());
 try {
@@ -108,6 +106,6 @@ try {
   await run("reserve", "memory", memStore, reserveOp);
   await run("acquire+release", "memory", memStore, acquireReleaseOp);
 } finally {
-  for (const kv of kvs) kv.close();
+  for (const storage of storages) await storage.close();
   await Deno.remove(dir, { recursive: true });
 }

@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { CommandQueue } from "./commands/mod.ts";
 import { Ingest } from "./ingest/mod.ts";
-import { KvEventLog } from "./log/mod.ts";
+import { openKvStorage } from "./log/mod.ts";
 import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
@@ -39,17 +39,16 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const startedAtMs = performance.now();
   await Deno.mkdir(config.dataDir, { recursive: true });
-  const kvPath = `${config.dataDir}/jimbot.kv`;
-  const kv = await Deno.openKv(kvPath);
   const metrics = new BusMetrics();
-  const log = await KvEventLog.open(kv, {
+  const storage = await openKvStorage(`${config.dataDir}/jimbot.kv`, {
     retention: config.retention,
     maxPendingEvents: config.maxPendingEvents,
     observer: metrics,
-    onBackgroundError: (error) => logger.error("retention sweep failed", { error }),
+    onBackgroundError: (error) => logger.error("event log background work failed", { error }),
   });
+  const log = storage.log;
   metrics.setHead(log.bounds().head);
-  const bus = await Bus.open(kv, log, {
+  const bus = await Bus.open(log, storage.groups, {
     tailEvents: config.streamTailEvents,
     tailBytes: config.streamTailBytes,
     observer: metrics,
@@ -60,8 +59,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const analytics = config.analytics.enabled
     ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
     : null;
-  const commands = new CommandQueue(kv);
-  const coordinator = await startCoordinator(kv, {
+  const commands = new CommandQueue(storage.commands);
+  const coordinator = await startCoordinator(storage.coordinator, {
     configFile: config.coordinatorConfigFile,
     gpus: config.gpus,
     log,
@@ -167,8 +166,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         await coordinator.close();
         await bus.close();
         await analytics?.stop();
-        await log.close();
-        kv.close();
+        await storage.close();
         logger.info("stopped", { logHead: log.bounds().head });
       })();
       return stopping;

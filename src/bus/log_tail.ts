@@ -12,8 +12,6 @@ export interface LogTailOptions {
   readonly maxEvents: number;
   /** Most envelope bytes (JSON characters) kept in memory. */
   readonly maxBytes: number;
-  /** Told about every event as the tail takes it (topic index, metrics). */
-  readonly onEvents?: (events: readonly StoredEvent[]) => void;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -106,7 +104,6 @@ export class LogTail {
       const fresh = events.slice(from, Math.max(from, head - events[0].offset));
       if (fresh.length > 0) {
         this.#append(fresh);
-        this.#opts.onEvents?.(fresh);
         for (const w of [...this.#waiters]) w();
       }
     }
@@ -138,7 +135,6 @@ export class LogTail {
       }
       if (got.length === 0) break;
       this.#append(got);
-      this.#opts.onEvents?.(got);
       for (const w of [...this.#waiters]) w();
     }
   }

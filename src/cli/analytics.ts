@@ -13,8 +13,8 @@ import {
   toCsv,
   toParquet,
 } from "../analytics/mod.ts";
-import { KvEventLog } from "../log/mod.ts";
-import { BusError } from "../errors.ts";
+import { lockDataDir, openKvStorage } from "../log/mod.ts";
+import { BusError, StartupError } from "../errors.ts";
 
 const HELP = `Usage:
   main.ts analytics rebuild [--data-dir DIR]   re-derive the analytics tables from the log
@@ -40,8 +40,9 @@ export async function analyticsCommand(args: string[]): Promise<number> {
   }
   return await guarded(async () => {
     const { config } = parse(rest);
-    const kv = await Deno.openKv(`${config.dataDir}/jimbot.kv`);
-    const log = await KvEventLog.open(kv, {
+    // A running bus owns the log and the analytics file: refuse rather than race it.
+    using _lock = await lockDataDir(config.dataDir, "analytics rebuild");
+    await using storage = await openKvStorage(`${config.dataDir}/jimbot.kv`, {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
     });
@@ -49,7 +50,7 @@ export async function analyticsCommand(args: string[]): Promise<number> {
     try {
       const started = performance.now();
       store.reset();
-      const events = await catchUp(log, store);
+      const events = await catchUp(storage.log, store);
       const seconds = (performance.now() - started) / 1000;
       writeErr(
         `rebuilt ${analyticsPath(config.dataDir)}: ${events} events in ${seconds.toFixed(2)} s ` +
@@ -57,8 +58,6 @@ export async function analyticsCommand(args: string[]): Promise<number> {
       );
     } finally {
       store.close();
-      await log.close();
-      kv.close();
     }
   });
 }
@@ -153,7 +152,7 @@ async function guarded(run: () => Promise<void>): Promise<number> {
       return 2;
     }
     writeErr(err instanceof Error ? err.message : String(err));
-    return 1;
+    return err instanceof StartupError ? err.exitCode : 1;
   }
 }
 

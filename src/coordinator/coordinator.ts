@@ -37,7 +37,7 @@ import {
   type ReserveOutcome,
   syncBuckets,
 } from "./rate_limiter.ts";
-import type { StateStore } from "./state_store.ts";
+import type { StateStore } from "../log/mod.ts";
 
 /** An Acquire as a client sends it. */
 export interface AcquireRequest {

@@ -212,9 +212,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
         });
         return { first: BigInt(first), head: BigInt(head), groups };
       },
-      listTopics(req) {
+      async listTopics(req) {
         return {
-          topics: bus.topics(req.patterns).map((t) => ({
+          topics: (await bus.topics(req.patterns)).map((t) => ({
             name: t.name,
             events: BigInt(t.events),
             lastOffset: BigInt(t.lastOffset),

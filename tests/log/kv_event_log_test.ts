@@ -1,13 +1,9 @@
 // KvEventLog against a real Deno KV file in a temp dir.
 import assert from "node:assert/strict";
-import {
-  compileTopicPatterns,
-  KvEventLog,
-  LogSaturatedError,
-  type NewEvent,
-} from "../../src/log/mod.ts";
+import { compileTopicPatterns, KvEventLog, type NewEvent } from "../../src/log/mod.ts";
 import type { KvEventLogOptions } from "../../src/log/kv_event_log.ts";
 import type { AppendResult } from "../../src/log/mod.ts";
+import { BusError } from "../../src/errors.ts";
 
 const RETENTION = {
   maxAgeMs: 0,
@@ -241,7 +237,7 @@ Deno.test("KvEventLog refuses appends when the commit pipeline is saturated", as
     deadLetters: [],
   });
   const refused = s.log.append({ events: [event(null)], deadLetters: [] });
-  await assert.rejects(refused, LogSaturatedError);
+  await assert.rejects(refused, (err) => err instanceof BusError && err.kind === "over_limit");
   await first;
   await s.log.append({ events: [event(null)], deadLetters: [] });
 });
