@@ -3,6 +3,7 @@
  * default; every value is validated once, at start.
  * @module
  */
+import { StartupError } from "./errors.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 import type { AnalyticsConfig } from "./analytics/mod.ts";
 
@@ -84,9 +85,9 @@ export const DEFAULT_STREAM_TAIL_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_STREAM_CREDITS = 10_000;
 
 /** Thrown for a bad flag or variable; main.ts prints the message and exits 2. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(message: string) {
-    super(message);
+    super(message, 2);
     this.name = "ConfigError";
   }
 }

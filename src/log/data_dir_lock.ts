@@ -19,9 +19,18 @@ export interface DataDirLock extends Disposable {
  * holds it
  */
 export async function lockDataDir(dataDir: string, purpose = "a bus"): Promise<DataDirLock> {
-  await Deno.mkdir(dataDir, { recursive: true });
   const path = `${dataDir}/${LOCK_FILE}`;
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (err) {
+    throw new StartupError(
+      `Cannot start ${purpose}: cannot use the data dir ${dataDir}: ${(err as Error).message}`,
+      1,
+      { cause: err },
+    );
+  }
   try {
     if (!(await file.tryLock(true))) {
       const holder = (await Deno.readTextFile(path)).trim();
