@@ -5,7 +5,6 @@
  */
 import { StartupError } from "./errors.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
-import type { AnalyticsConfig } from "./analytics/mod.ts";
 
 /** Size and time limits on what clients may send. */
 export interface Limits {
@@ -32,6 +31,17 @@ export interface Retention {
 }
 
 /** Everything the service needs to start. */
+/** The analytics options (src/analytics/ reads them; the config owns every option's shape). */
+export interface AnalyticsConfig {
+  readonly enabled: boolean;
+  /** Raw rows older than this are kept only as rollups; 0 keeps them. */
+  readonly rawMaxAgeMs: number;
+  readonly queryMaxRows: number;
+  readonly queryTimeoutMs: number;
+  /** PostgreSQL URL to mirror the tables into; "" for none. */
+  readonly postgresUrl: string;
+}
+
 export interface Config {
   readonly host: string;
   /** 0 picks a free port; the bound one is logged. */

@@ -9,23 +9,30 @@ import { capturingLogger, testConfig } from "./_in_process.ts";
 
 const sanitized = { sanitizeOps: true, sanitizeResources: true };
 
-Deno.test("a start that fails at the gRPC port closes the store, listener and lock it opened", sanitized, async () => {
-  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const httpPort = freePort();
-  const config = await testConfig([`--grpc-port=${taken.addr.port}`, `--port=${httpPort}`]);
-  const { logger } = capturingLogger();
-  await assert.rejects(startApp(config, logger), (err) => {
-    assert.ok(err instanceof StartupError, String(err));
-    assert.equal(err.exitCode, 1);
-    assert.match(err.message, /^Cannot start: 127\.0\.0\.1:\d+ \(--grpc-port\) is already in use/);
-    return true;
-  });
-  // The HTTP port, the lock and the KV file were released: the same data dir and port start.
-  const running = await startApp({ ...config, grpcPort: 0 }, logger);
-  assert.equal(running.port, httpPort);
-  await running.stop();
-  await Deno.remove(config.dataDir, { recursive: true });
-});
+Deno.test(
+  "a start that fails at the gRPC port closes the store, listener and lock it opened",
+  sanitized,
+  async () => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const httpPort = freePort();
+    const config = await testConfig([`--grpc-port=${taken.addr.port}`, `--port=${httpPort}`]);
+    const { logger } = capturingLogger();
+    await assert.rejects(startApp(config, logger), (err) => {
+      assert.ok(err instanceof StartupError, String(err));
+      assert.equal(err.exitCode, 1);
+      assert.match(
+        err.message,
+        /^Cannot start: 127\.0\.0\.1:\d+ \(--grpc-port\) is already in use/,
+      );
+      return true;
+    });
+    // The HTTP port, the lock and the KV file were released: the same data dir and port start.
+    const running = await startApp({ ...config, grpcPort: 0 }, logger);
+    assert.equal(running.port, httpPort);
+    await running.stop();
+    await Deno.remove(config.dataDir, { recursive: true });
+  },
+);
 
 function freePort(): number {
   using probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
