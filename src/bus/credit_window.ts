@@ -7,7 +7,6 @@
 export class CreditWindow {
   readonly #max: number;
   #credits = 0;
-  #waiter: (() => void) | null = null;
 
   constructor(max: number) {
     this.#max = max;
@@ -21,23 +20,10 @@ export class CreditWindow {
   grant(n: number): number {
     const before = this.#credits;
     this.#credits = Math.min(this.#max, this.#credits + n);
-    if (this.#credits > 0) this.#wake();
     return this.#credits - before;
   }
 
   spend(n: number): void {
     this.#credits = Math.max(0, this.#credits - n);
-  }
-
-  /** Resolves once there is at least one credit (or `wake` is called). */
-  wait(): Promise<void> {
-    if (this.#credits > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiter = resolve);
-  }
-
-  #wake(): void {
-    const w = this.#waiter;
-    this.#waiter = null;
-    w?.();
   }
 }

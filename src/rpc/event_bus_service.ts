@@ -9,6 +9,7 @@ import { BusError } from "../errors.ts";
 import type { Bus, Start } from "../bus/mod.ts";
 import { CreditWindow } from "../bus/mod.ts";
 import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
+import { Wakeup } from "../wakeup.ts";
 import type { StoredEvent } from "../log/mod.ts";
 import { envelopeToMessage, messageToBatch } from "../proto/mod.ts";
 import {
@@ -76,7 +77,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     const protocol = ctx.protocolName;
     const credits = new CreditWindow(deps.maxCredits);
     const outbox: StreamResponse[] = [];
-    const wake = new Wake();
+    const wake = new Wakeup();
     const stop = new AbortController();
     const onAbort = () => {
       stop.abort(ctx.signal.reason);
@@ -284,25 +285,4 @@ function batchSize(asked: number): number {
 
 function lastOffset(batch: readonly StoredEvent[]): number {
   return batch[batch.length - 1].offset;
-}
-
-/** A level-triggered wake-up: notify() before wait() is not lost. */
-class Wake {
-  #pending = false;
-  #resolve: (() => void) | null = null;
-
-  notify(): void {
-    const r = this.#resolve;
-    this.#resolve = null;
-    if (r) r();
-    else this.#pending = true;
-  }
-
-  wait(): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#resolve = resolve);
-  }
 }
