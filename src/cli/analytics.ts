@@ -15,6 +15,7 @@ import {
 } from "../analytics/mod.ts";
 import { lockDataDir, openKvStorage } from "../log/mod.ts";
 import { BusError, StartupError } from "../errors.ts";
+import { readFlags } from "./flags.ts";
 
 const HELP = `Usage:
   main.ts analytics rebuild [--data-dir DIR]   re-derive the analytics tables from the log
@@ -28,7 +29,7 @@ The analytics file is DIR/analytics.sqlite; other bus options (--analytics-query
 --analytics-max-rows, JIMBOT_* variables) apply as they do to serve.
 `;
 
-const OWN_FLAGS = new Set(["--format", "--out", "--table", "--sql"]);
+const OWN_FLAGS = ["format", "out", "table", "sql"];
 const encoder = new TextEncoder();
 
 /** `analytics <sub>`; returns the exit code. */
@@ -77,7 +78,7 @@ export async function queryCommand(args: string[]): Promise<number> {
       maxRows: config.analytics.queryMaxRows,
       timeoutMs: config.analytics.queryTimeoutMs,
     });
-    const format = own.get("--format") ?? "table";
+    const format = own.get("format") ?? "table";
     if (format === "csv") write(toCsv(result));
     else if (format === "json") {
       for (const row of result.rows) {
@@ -97,10 +98,10 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   return await guarded(async () => {
     const { config, own } = parse(args);
-    const tableName = own.get("--table");
-    const sql = own.get("--sql") ??
+    const tableName = own.get("table");
+    const sql = own.get("sql") ??
       (tableName !== undefined ? `SELECT * FROM "${tableName.replaceAll('"', '""')}"` : undefined);
-    const out = own.get("--out");
+    const out = own.get("out");
     if (sql === undefined || out === undefined) {
       throw new BusError(
         "malformed",
@@ -109,7 +110,7 @@ export async function exportCommand(args: string[]): Promise<number> {
         }, or a view) or --sql, and --out FILE`,
       );
     }
-    const format = own.get("--format") ?? (out.endsWith(".csv") ? "csv" : "parquet");
+    const format = own.get("format") ?? (out.endsWith(".csv") ? "csv" : "parquet");
     if (format !== "csv" && format !== "parquet") {
       throw new BusError("malformed", `--format must be parquet or csv: got "${format}"`);
     }
@@ -123,23 +124,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   });
 }
 
+/** This command's own flags, and the bus options (--data-dir, JIMBOT_*) for the rest. */
 function parse(args: readonly string[]) {
-  const own = new Map<string, string>();
-  const busArgs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const eq = args[i].indexOf("=");
-    const name = eq > 0 ? args[i].slice(0, eq) : args[i];
-    if (!OWN_FLAGS.has(name)) {
-      busArgs.push(args[i]);
-      continue;
-    }
-    const value = eq > 0 ? args[i].slice(eq + 1) : args[++i];
-    if (value === undefined) throw new BusError("malformed", `${name} needs a value`);
-    own.set(name, value);
-  }
-  const parsed = loadConfig(busArgs, Deno.env.toObject());
+  const flags = readFlags(args, { values: OWN_FLAGS, passThrough: true }, "analytics");
+  const parsed = loadConfig(flags.others, Deno.env.toObject());
   if (parsed.help) throw new BusError("malformed", "see --help");
-  return { config: parsed.config, own, positional: parsed.rest };
+  return { config: parsed.config, own: flags.values, positional: parsed.rest };
 }
 
 async function guarded(run: () => Promise<void>): Promise<number> {
