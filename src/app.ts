@@ -93,7 +93,10 @@ export async function createApp(
     ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
     : null;
   if (analytics) stack.defer(() => analytics.stop());
-  const commands = new CommandQueue(storage.commands);
+  const commands = new CommandQueue(
+    storage.commands,
+    (error) => logger.error("a command listener failed", { error }),
+  );
   const coordinator = await startCoordinator(storage.coordinator, {
     configFile: config.coordinatorConfigFile,
     gpus: config.gpus,

@@ -11,16 +11,25 @@ export class CommandQueue {
   /** Calls run one at a time, so deliveries never race. */
   #tail: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<() => void>();
+  readonly #onListenerError: (err: unknown) => void;
 
-  constructor(store: CommandStore) {
+  /** `onListenerError` hears an enqueue listener's exception (the enqueue itself succeeded). */
+  constructor(store: CommandStore, onListenerError: (err: unknown) => void = () => {}) {
     this.#store = store;
+    this.#onListenerError = onListenerError;
   }
 
   /** Appends lines; resolves once they are durable. */
   enqueue(lines: readonly string[]): Promise<void> {
     return this.#serial(async () => {
       await this.#store.append(lines);
-      for (const listener of this.#listeners) listener();
+      for (const listener of this.#listeners) {
+        try {
+          listener();
+        } catch (err) {
+          this.#onListenerError(err);
+        }
+      }
     });
   }
 

@@ -30,6 +30,20 @@ Deno.test("enqueue listeners hear every durable enqueue; peek and remove give at
   assert.equal(heard, 1);
 });
 
+Deno.test("a failing enqueue listener is reported; the durable enqueue still succeeds", async () => {
+  const errors: unknown[] = [];
+  const queue = new CommandQueue(new MemoryCommandStore(), (err) => errors.push(err));
+  queue.onEnqueue(() => {
+    throw new Error("push failed");
+  });
+  let heard = 0;
+  queue.onEnqueue(() => heard++);
+  await queue.enqueue(["a"]);
+  assert.equal(heard, 1, "later listeners still run");
+  assert.equal((errors[0] as Error).message, "push failed");
+  assert.deepEqual(await queue.take(5), ["a"]);
+});
+
 Deno.test("POST /api/v1/commands then GET /api/v1/commands/poll, across a restart", async () => {
   const backend = new MemoryBackend();
   {
