@@ -77,12 +77,15 @@ async function serve(args: string[]): Promise<number> {
   } catch (err) {
     return startupFailed(err);
   }
-  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => app.stop().then(resolve));
+    Deno.addSignalListener(signal, () =>
+      app.stop().then(() => resolve(0), (error) => {
+        logger.error("stop failed", { error });
+        resolve(1);
+      }));
   }
-  await stopped;
-  return 0;
+  return await stopped;
 }
 
 /**
