@@ -2,8 +2,15 @@
 // path every request of the main port takes), and the server stream through an in-memory
 // Connect transport over the app's own service registrations. No socket, no child process.
 import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { EventBus } from "../../src/gen/jimbot/bus/v1/event_bus_pb.ts";
+import { Channel } from "../../src/channel.ts";
+import {
+  EventBus,
+  type StreamRequest,
+  StreamRequestSchema,
+  type StreamResponse,
+} from "../../src/gen/jimbot/bus/v1/event_bus_pb.ts";
 import { errorInterceptor } from "../../src/rpc/errors.ts";
 import { capturingLogger, inProcessApp } from "../app/_in_process.ts";
 
@@ -80,4 +87,54 @@ Deno.test("Subscribe streams the backlog then live events, by topic", async () =
   await live;
   ac.abort();
   assert.deepEqual(seen, [0, 1, 3]);
+});
+
+Deno.test("Stream: deliveries stay within the granted credits; acks commit; publishes are answered", async () => {
+  await using bus = await inProcessApp();
+  const { logger } = capturingLogger();
+  const transport = createRouterTransport((router) => {
+    for (const register of bus.app.services.rpc) register(router);
+  }, { router: { interceptors: [errorInterceptor(logger)] } });
+  const client = createClient(EventBus, transport);
+  await unary(bus, "Publish", batch(Array.from({ length: 10 }, (_, i) => `s${i}`)));
+  const requests = new Channel<StreamRequest>();
+  const ac = new AbortController();
+  const responses = client.stream(requests, { signal: ac.signal })[Symbol.asyncIterator]();
+  const next = async () => (await responses.next()).value as StreamResponse;
+  requests.push(create(StreamRequestSchema, {
+    kind: {
+      case: "subscribe",
+      value: {
+        subscription: {
+          group: "g",
+          json: true,
+          start: { position: { case: "earliest", value: {} } },
+        },
+        initialCredits: 3,
+      },
+    },
+  }));
+  const first = await next();
+  assert.equal(first.kind.case, "events");
+  const offsets = (r: StreamResponse) =>
+    r.kind.case === "events" ? r.kind.value.events.map((e) => Number(e.offset)) : [];
+  assert.deepEqual(offsets(first), [0, 1, 2], "three credits, three events");
+  requests.push(create(StreamRequestSchema, { requestId: 7n, kind: { case: "ack", value: 2n } }));
+  const acked = await next();
+  assert.equal(acked.kind.case, "committed");
+  assert.equal(acked.requestId, 7n);
+  requests.push(create(StreamRequestSchema, {
+    requestId: 8n,
+    kind: { case: "publish", value: batch(["late"]) },
+  }));
+  const published = await next();
+  assert.equal(published.kind.case, "published");
+  requests.push(create(StreamRequestSchema, { kind: { case: "credit", value: 100 } }));
+  const rest: number[] = [];
+  while (rest.length < 8) rest.push(...offsets(await next()));
+  assert.deepEqual(rest, [3, 4, 5, 6, 7, 8, 9, 10]);
+  ac.abort();
+  requests.close();
+  await bus.app.services.bus.groups.close();
+  assert.equal(await bus.app.services.storage.groups.get("g"), 2);
 });
