@@ -29,6 +29,15 @@ async function unary(
   return { status: res.status, json: await res.json() };
 }
 
+/** An EventBus client over an in-memory transport serving the app's own registrations. */
+function inMemoryClient(bus: Awaited<ReturnType<typeof inProcessApp>>) {
+  const { logger } = capturingLogger();
+  const transport = createRouterTransport((router) => {
+    for (const register of bus.app.services.rpc) register(router);
+  }, { router: { interceptors: [errorInterceptor(logger)] } });
+  return createClient(EventBus, transport);
+}
+
 const batch = (ids: string[], type = "HEARTBEAT") => ({
   batch: { events: ids.map((id) => ({ type, eventId: id, source: "test" })) },
 });
@@ -63,11 +72,7 @@ Deno.test("a bad request is a Connect invalid_argument naming the problem", asyn
 
 Deno.test("Subscribe streams the backlog then live events, by topic", async () => {
   await using bus = await inProcessApp();
-  const { logger } = capturingLogger();
-  const transport = createRouterTransport((router) => {
-    for (const register of bus.app.services.rpc) register(router);
-  }, { router: { interceptors: [errorInterceptor(logger)] } });
-  const client = createClient(EventBus, transport);
+  const client = inMemoryClient(bus);
   await unary(bus, "Publish", batch(["h1", "h2"]));
   await unary(bus, "Publish", batch(["m1"], "MONEY_CHANGED"));
   const ac = new AbortController();
@@ -91,11 +96,7 @@ Deno.test("Subscribe streams the backlog then live events, by topic", async () =
 
 Deno.test("Stream: deliveries stay within the granted credits; acks commit; publishes are answered", async () => {
   await using bus = await inProcessApp();
-  const { logger } = capturingLogger();
-  const transport = createRouterTransport((router) => {
-    for (const register of bus.app.services.rpc) register(router);
-  }, { router: { interceptors: [errorInterceptor(logger)] } });
-  const client = createClient(EventBus, transport);
+  const client = inMemoryClient(bus);
   await unary(bus, "Publish", batch(Array.from({ length: 10 }, (_, i) => `s${i}`)));
   const requests = new Channel<StreamRequest>();
   const ac = new AbortController();
