@@ -3,10 +3,11 @@
  * text calls the program `jimbot` (the compiled binary; from a checkout: `npm run jimbot -- …`).
  * @module
  */
-import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
+import { loadConfig, optionsHelp } from "./src/config.ts";
 import { captureConsole, createLogger } from "./src/logger.ts";
-import { startApp, VERSION } from "./src/app.ts";
-import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
+import { VERSION } from "./src/app.ts";
+import { startApp } from "./src/server.ts";
+import { StartupError } from "./src/errors.ts";
 import { scoreCommand } from "./src/cli/score.ts";
 import { replayCommand } from "./src/cli/replay.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
@@ -68,9 +69,7 @@ async function serve(args: string[]): Promise<number> {
   try {
     parsed = loadConfig(args, Deno.env.toObject());
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    writeError(err.message);
-    return 2;
+    return startupFailed(err);
   }
   if (parsed.help) {
     write(USAGE);
@@ -87,17 +86,32 @@ async function serve(args: string[]): Promise<number> {
   try {
     app = await startApp(parsed.config, logger);
   } catch (err) {
-    // A bad coordinator file, a port in use, an unwritable data dir: one sentence, no trace.
-    const message = err instanceof Error ? err.message : String(err);
-    writeError(message.startsWith("Cannot start") ? message : `Cannot start: ${message}`);
-    return err instanceof CoordinatorConfigError ? 2 : 1;
+    return startupFailed(err);
   }
-  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => app.stop().then(resolve));
+    Deno.addSignalListener(signal, () =>
+      app.stop().then(() => resolve(0), (error) => {
+        logger.error("stop failed", { error });
+        resolve(1);
+      }));
   }
-  await stopped;
-  return 0;
+  return await stopped;
+}
+
+/**
+ * A bad option or coordinator file, a port or data dir in use: one sentence, no trace, and the
+ * StartupError's exit code. Anything else is unexpected: the sentence, and its stack in the log.
+ */
+function startupFailed(err: unknown): number {
+  if (err instanceof StartupError) {
+    writeError(err.message);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeError(`Cannot start: ${message}`);
+  createLogger("error").error("start-up failed", { error: err });
+  return 1;
 }
 
 const encoder = new TextEncoder();

@@ -6,9 +6,11 @@
  *   deno run -A bench/_stream_receiver.ts <port> <events>
  * @module
  */
+import { parseArgs } from "node:util";
 import { connectClient } from "../tests/integration/_stream_client.ts";
 
-const [port, count] = Deno.args.map(Number);
+const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true });
+const [port, count] = positionals.map(Number);
 const gotAt = new Array<number>(count).fill(0);
 let received = 0;
 const ac = new AbortController();

@@ -9,15 +9,20 @@
  *   deno task bench:analytics [--games=300] [--hands=1000000]
  * @module
  */
+import { parseArgs } from "node:util";
 import { AnalyticsStore, runQuery } from "../src/analytics/mod.ts";
 import { generateGames } from "../tests/analytics/_game_generator.ts";
 import { toEnvelopes } from "../tests/analytics/_envelopes.ts";
 
-const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")),
-);
-const GAMES = Number(args.games ?? 300);
-const HANDS = Number(args.hands ?? 1_000_000);
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    games: { type: "string", default: "300" },
+    hands: { type: "string", default: "1000000" },
+  },
+});
+const GAMES = Number(args.games);
+const HANDS = Number(args.hands);
 const BATCH = 2_000;
 
 function report(figure: Record<string, unknown>): void {

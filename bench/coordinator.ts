@@ -6,18 +6,20 @@
  *   deno task bench:coordinator [--seconds=3] [--clients=32]
  * @module
  */
-import {
-  Coordinator,
-  KvStateStore,
-  MemoryStateStore,
-  parseCoordinatorConfig,
-  type StateStore,
-} from "../src/coordinator/mod.ts";
+import { parseArgs } from "node:util";
+import { Coordinator, parseCoordinatorConfig } from "../src/coordinator/mod.ts";
+import { MemoryStateStore, openKvStorage, type StateStore, type Storage } from "../src/log/mod.ts";
 
-const arg = (name: string, fallback: number) =>
-  Number(Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
-const SECONDS = arg("seconds", 3);
-const CLIENTS = arg("clients", 32);
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    seconds: { type: "string", default: "3" },
+    clients: { type: "string", default: "32" },
+    "memory-only": { type: "boolean", default: false },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CLIENTS = Number(args.clients);
 
 const config = parseCoordinatorConfig({
   memory: { total_mb: 1_000_000 },
@@ -93,21 +95,24 @@ const acquireReleaseOp: Op = async (client, i) => {
 };
 
 const dir = await Deno.makeTempDir({ prefix: "jimbot-bench-coord-" });
-const kvs: Deno.Kv[] = [];
+const storages: Storage[] = [];
 const kvStore = async () => {
-  const kv = await Deno.openKv(`${dir}/kv-${kvs.length}`);
-  kvs.push(kv);
-  return new KvStateStore(kv);
+  const storage = await openKvStorage(`${dir}/kv-${storages.length}`, {
+    retention: { maxAgeMs: 0, maxEvents: 0, dedupeWindowMs: 0, dedupeMaxIds: 0 },
+    maxPendingEvents: 1,
+  });
+  storages.push(storage);
+  return storage.coordinator;
 };
 const memStore = () => Promise.resolve(new MemoryStateStore());
 try {
-  if (!Deno.args.includes("--memory-only")) await run("reserve", "deno-kv", kvStore, reserveOp);
-  if (!Deno.args.includes("--memory-only")) {
+  if (!args["memory-only"]) await run("reserve", "deno-kv", kvStore, reserveOp);
+  if (!args["memory-only"]) {
     await run("acquire+release", "deno-kv", kvStore, acquireReleaseOp);
   }
   await run("reserve", "memory", memStore, reserveOp);
   await run("acquire+release", "memory", memStore, acquireReleaseOp);
 } finally {
-  for (const kv of kvs) kv.close();
+  for (const storage of storages) await storage.close();
   await Deno.remove(dir, { recursive: true });
 }

@@ -9,13 +9,18 @@
  *   deno task bench:ingest [--duration=10] [--connections=32]
  * @module
  */
+import { parseArgs } from "node:util";
 import { FIXTURES, RunningBus } from "../tests/integration/_bus.ts";
 
-const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")),
-);
-const DURATION_S = Number(args.duration ?? 10);
-const CONNECTIONS = Number(args.connections ?? 32);
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+  },
+});
+const DURATION_S = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
 
 interface WrkResult {
   requestsPerS: number;

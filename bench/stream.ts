@@ -11,17 +11,25 @@
  *                          [--all-features]
  * @module
  */
+import { parseArgs } from "node:util";
 import { RunningBus } from "../tests/integration/_bus.ts";
 import { type BusClient, connectClient, EARLIEST } from "../tests/integration/_stream_client.ts";
 import { batchToMessage } from "../src/proto/mod.ts";
 
-const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")),
-);
-const RATE = Number(args.rate ?? 10_000);
-const SECONDS = Number(args.seconds ?? 5);
-const BACKLOG = Number(args.backlog ?? 200_000);
-const BATCH = Number(args.batch ?? 10);
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    rate: { type: "string", default: "10000" },
+    seconds: { type: "string", default: "5" },
+    backlog: { type: "string", default: "200000" },
+    batch: { type: "string", default: "10" },
+    "all-features": { type: "boolean", default: false },
+  },
+});
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const BACKLOG = Number(args.backlog);
+const BATCH = Number(args.batch);
 const RECEIVER = new URL("./_stream_receiver.ts", import.meta.url).pathname;
 
 function report(figure: Record<string, unknown>): void {
@@ -173,7 +181,7 @@ async function catchUp(bus: RunningBus): Promise<void> {
 // The streaming path alone by default: the analytics projection and live advice run in the same
 // process and cost CPU per event (--all-features keeps them on).
 const bus = await RunningBus.start(
-  "all-features" in args ? [] : ["--analytics=false", "--live-advice=false"],
+  args["all-features"] ? [] : ["--analytics=false", "--live-advice=false"],
 );
 try {
   await latency(bus);

@@ -1,12 +1,14 @@
 /**
- * Wires the parts together and owns start and stop; it decides nothing itself.
+ * Wires the parts together, in process: `createApp` opens the storage and every service and
+ * returns the one `fetch` every HTTP request of the main port passes through (REST, Connect,
+ * WebSocket, SSE). Listening is server.ts's job; tests call `fetch` directly. It decides nothing.
  * @module
  */
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { CommandQueue } from "./commands/mod.ts";
 import { Ingest } from "./ingest/mod.ts";
-import { KvEventLog } from "./log/mod.ts";
+import { openKvStorage, type Storage } from "./log/mod.ts";
 import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
@@ -18,70 +20,104 @@ import { Bus } from "./bus/mod.ts";
 import {
   createFetchRpcHandler,
   eventBusService,
+  type RpcOptions,
   type ServiceRegistration,
-  startGrpcServer,
 } from "./rpc/mod.ts";
-import { coordinatorService, startCoordinator } from "./coordinator/mod.ts";
+import { type Coordinator, coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
-import { bindError, ensureDataDir } from "./startup_errors.ts";
-import { ModActivity } from "./http/mod_activity.ts";
-import { KvTrackingStore, trackingServer } from "./mlflow/mod.ts";
+import { trackingServer } from "./mlflow/mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
 
-export interface RunningApp {
-  /** The bound HTTP port (useful with --port 0). */
-  readonly port: number;
-  /** The bound native gRPC port. */
-  readonly grpcPort: number;
-  /** Graceful stop: refuse new connections, finish requests and commits, close the store. */
-  stop(): Promise<void>;
+/** The running parts, for the listeners and for tests. */
+export interface AppServices {
+  readonly storage: Storage;
+  readonly bus: Bus;
+  readonly ingest: Ingest;
+  readonly commands: CommandQueue;
+  readonly coordinator: Coordinator;
+  readonly analytics: Analytics | null;
+  readonly metrics: BusMetrics;
+  /** Every Connect service, for a second listener (native gRPC) to serve as well. */
+  readonly rpc: readonly ServiceRegistration[];
+  readonly rpcOptions: RpcOptions;
 }
 
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export interface App extends AsyncDisposable {
+  /** Answers one request of the main port. */
+  readonly fetch: (req: Request) => Promise<Response>;
+  readonly services: AppServices;
+  /** /ready answers 200 only while this is true (set once the listeners are up). */
+  ready: boolean;
+  /** Ends open streams (subscriptions, SSE, WebSocket) so that a stop need not wait for them. */
+  endStreams(): void;
+  /** Closes everything createApp opened, newest first; the storage last. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** The storage to run on (the app closes it); Deno KV in `config.dataDir` when absent. */
+  readonly storage?: Storage;
+}
+
+/** Opens every part; if one fails, closes what was already open (newest first) and throws. */
+export async function createApp(
+  config: Config,
+  logger: Logger,
+  opts: CreateAppOptions = {},
+): Promise<App> {
   const startedAtMs = performance.now();
-  await ensureDataDir(config.dataDir);
-  const kvPath = `${config.dataDir}/jimbot.kv`;
-  const kv = await Deno.openKv(kvPath);
+  await using stack = new AsyncDisposableStack();
   const metrics = new BusMetrics();
-  const log = await KvEventLog.open(kv, {
-    retention: config.retention,
-    maxPendingEvents: config.maxPendingEvents,
-    observer: metrics,
-    onBackgroundError: (error) => logger.error("retention sweep failed", { error }),
-  });
+  const storage = stack.use(
+    opts.storage ?? await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+      retention: config.retention,
+      maxPendingEvents: config.maxPendingEvents,
+      observer: metrics,
+      onBackgroundError: (error) => logger.error("event log background work failed", { error }),
+      onConverted: (keys) => logger.info("data dir converted to the current layout", { keys }),
+    }),
+  );
+  const log = storage.log;
   metrics.setHead(log.bounds().head);
-  const bus = await Bus.open(kv, log, {
+  const bus = await Bus.open(log, storage.groups, {
     tailEvents: config.streamTailEvents,
     tailBytes: config.streamTailBytes,
     observer: metrics,
     onBackgroundError: (error) => logger.error("stream background work failed", { error }),
   });
+  stack.defer(() => bus.close());
   metrics.watchStream({ head: () => log.bounds().head, groups: () => bus.groups.all() });
   const ingest = new Ingest(log, config.limits, metrics);
   const analytics = config.analytics.enabled
     ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
     : null;
-  const commands = new CommandQueue(kv);
-  const coordinator = await startCoordinator(kv, {
+  if (analytics) stack.defer(() => analytics.stop());
+  const commands = new CommandQueue(
+    storage.commands,
+    (error) => logger.error("a command listener failed", { error }),
+  );
+  const coordinator = await startCoordinator(storage.coordinator, {
     configFile: config.coordinatorConfigFile,
     gpus: config.gpus,
     log,
     registry: metrics.registry,
     logger,
   });
-  // Ends open streams on shutdown, so a graceful stop does not wait for subscribers.
-  const closing = new AbortController();
+  stack.defer(() => coordinator.close());
   // The advisor's searches and simulations run in workers: one for RPCs, one for live advice.
-  const advisorEngine = new EngineWorker();
-  const adviceEngine = new EngineWorker({ maxQueuedJobs: 1 });
+  const advisorEngine = stack.adopt(new EngineWorker(), (e) => e.close());
+  const adviceEngine = stack.adopt(new EngineWorker({ maxQueuedJobs: 1 }), (e) => e.close());
   const liveAdvice = config.liveAdvice
     ? LiveAdvice.start({ log, ingest, engine: adviceEngine, logger })
     : null;
-  const tracking = trackingServer({ ...config, store: new KvTrackingStore(kv), ingest, logger });
+  if (liveAdvice) stack.defer(() => liveAdvice.close());
+  const tracking = trackingServer({ ...config, store: storage.tracking, ingest, logger });
+  // Ends open streams on shutdown, so a graceful stop does not wait for subscribers.
+  const closing = new AbortController();
   // Every Connect service, served on both listeners: add a registration here.
-  const services: ServiceRegistration[] = [
+  const rpc: ServiceRegistration[] = [
     eventBusService({
       ingest,
       bus,
@@ -91,15 +127,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     coordinatorService(coordinator.coordinator),
     advisorService({ engine: advisorEngine }),
   ];
-  const rpcOptions = {
+  const rpcOptions: RpcOptions = {
     logger,
     readMaxBytes: config.limits.maxBodyBytes,
     shutdownSignal: closing.signal,
   };
-  const rpc = createFetchRpcHandler(services, rpcOptions);
-  const tls = await readTls(config);
-  let ready = false;
-  const handler = createHandler(
+  const rpcHandler = createFetchRpcHandler(rpc, rpcOptions);
+  const state = { ready: false };
+  const fetch = createHandler(
     analytics ? [...routes, ...analyticsRoutes(analytics)] : routes,
     {
       ingest,
@@ -111,98 +146,40 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       metricsText: () => metrics.registry.metrics(),
       version: VERSION,
       startedAtMs,
-      isReady: () => ready,
+      isReady: () => state.ready,
     },
     (route, method, status, seconds) => metrics.request(route, method, status, seconds),
     [
-      { name: "rpc", handle: (req, url) => rpc.handle(req, url.pathname) },
+      { name: "rpc", handle: (req, url) => rpcHandler.handle(req, url.pathname) },
       wsMount({ bus, ingest, commands, limits: config.limits, logger, closing: closing.signal }),
       sseMount(bus, closing.signal),
       ...tracking.mounts,
     ],
   );
-
-  const activity = new ModActivity({
-    logger,
-    head: () => log.bounds().head,
-    summaryIntervalMs: config.summaryIntervalMs,
-  });
-  const { resolve: listening, promise: bound } = Promise.withResolvers<number>();
-  let server: Deno.HttpServer;
-  try {
-    server = Deno.serve({
-      hostname: config.host,
-      port: config.port,
-      onListen: ({ port }) => listening(port),
-      ...tls,
-    }, (req, info) => {
-      activity.observe(req, info.remoteAddr);
-      return handler(req);
-    });
-  } catch (err) {
-    throw bindError(err, { flag: "--port", host: config.host, port: config.port });
-  }
-  const port = await bound;
-  const grpc = await startGrpcServer(services, {
-    ...rpcOptions,
-    host: config.host,
-    port: config.grpcPort,
-    tls,
-  }).catch((err) => {
-    throw bindError(err, { flag: "--grpc-port", host: config.host, port: config.grpcPort });
-  });
-  ready = true;
-  logger.info("listening", {
-    host: config.host,
-    port,
-    grpcPort: grpc.port,
-    tls: tls !== undefined,
-    dataDir: config.dataDir,
-    logHead: log.bounds().head,
-    version: VERSION,
-  });
-
-  let stopping: Promise<void> | null = null;
+  const owned = stack.move();
+  let closed: Promise<void> | null = null;
+  const close = () => closed ??= owned.disposeAsync();
   return {
-    port,
-    grpcPort: grpc.port,
-    stop() {
-      stopping ??= (async () => {
-        ready = false;
-        logger.info("shutting down");
-        closing.abort();
-        activity.close();
-        const grpcClosed = grpc.close();
-        const timeout = new Promise<"timeout">((r) =>
-          setTimeout(() => r("timeout"), config.shutdownTimeoutMs)
-        );
-        const outcome = await Promise.race([
-          server.shutdown().then(() => "done" as const),
-          timeout,
-        ]);
-        if (outcome === "timeout") logger.warn("shutdown timed out; closing open connections");
-        await grpcClosed;
-        await liveAdvice?.close();
-        adviceEngine.close();
-        advisorEngine.close();
-        await coordinator.close();
-        await bus.close();
-        await analytics?.stop();
-        await log.close();
-        kv.close();
-        logger.info("stopped", { logHead: log.bounds().head });
-      })();
-      return stopping;
+    fetch,
+    services: {
+      storage,
+      bus,
+      ingest,
+      commands,
+      coordinator: coordinator.coordinator,
+      analytics,
+      metrics,
+      rpc,
+      rpcOptions,
     },
+    get ready() {
+      return state.ready;
+    },
+    set ready(value: boolean) {
+      state.ready = value;
+    },
+    endStreams: () => closing.abort(),
+    close,
+    [Symbol.asyncDispose]: close,
   };
-}
-
-/** Both PEM files, or neither (then both listeners are cleartext: HTTP/1.1 and h2c). */
-async function readTls(config: Config): Promise<{ cert: string; key: string } | undefined> {
-  const { tlsCertFile, tlsKeyFile } = config;
-  if (!tlsCertFile && !tlsKeyFile) return undefined;
-  if (!tlsCertFile || !tlsKeyFile) {
-    throw new Error("Cannot start: --tls-cert and --tls-key go together; give both or neither");
-  }
-  return { cert: await Deno.readTextFile(tlsCertFile), key: await Deno.readTextFile(tlsKeyFile) };
 }

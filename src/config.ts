@@ -3,8 +3,9 @@
  * default; every value is validated once, at start.
  * @module
  */
+import { parseArgs } from "node:util";
+import { StartupError } from "./errors.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
-import type { AnalyticsConfig } from "./analytics/mod.ts";
 
 /** Size and time limits on what clients may send. */
 export interface Limits {
@@ -28,6 +29,17 @@ export interface Retention {
   readonly dedupeWindowMs: number;
   /** At most this many event_ids are remembered (bounds memory). */
   readonly dedupeMaxIds: number;
+}
+
+/** The analytics options (src/analytics/ reads them; the config owns every option's shape). */
+export interface AnalyticsConfig {
+  readonly enabled: boolean;
+  /** Raw rows older than this are kept only as rollups; 0 keeps them. */
+  readonly rawMaxAgeMs: number;
+  readonly queryMaxRows: number;
+  readonly queryTimeoutMs: number;
+  /** PostgreSQL URL to mirror the tables into; "" for none. */
+  readonly postgresUrl: string;
 }
 
 /** Everything the service needs to start. */
@@ -67,51 +79,46 @@ export interface Config {
   readonly artifactsMaxBytes: number;
 }
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_DATA_DIR = "./data";
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_MAX_BATCH_EVENTS = 10_000;
-export const DEFAULT_MAX_JSON_DEPTH = 128;
-export const DEFAULT_MAX_FIELD_CHARS = 256;
-export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_COMMANDS_PER_REQUEST = 1_000;
-export const DEFAULT_RETENTION_MAX_AGE_MS = 30 * 24 * 3600_000;
-export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3600_000;
-export const DEFAULT_DEDUPE_MAX_IDS = 2_000_000;
-export const DEFAULT_MAX_PENDING_EVENTS = 200_000;
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
-export const DEFAULT_GRPC_PORT = 50051;
-export const DEFAULT_STREAM_TAIL_EVENTS = 20_000;
-export const DEFAULT_STREAM_TAIL_BYTES = 32 * 1024 * 1024;
-export const DEFAULT_MAX_STREAM_CREDITS = 10_000;
+/** Commands one POST may queue (not an option). */
+const MAX_COMMANDS_PER_REQUEST = 1_000;
 
 /** Thrown for a bad flag or variable; main.ts prints the message and exits 2. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(message: string) {
-    super(message);
+    super(message, 2);
     this.name = "ConfigError";
   }
 }
+
+/** No default value; --help shows `shown`. */
+interface NoDefault {
+  readonly shown: string;
+}
+const NONE: NoDefault = { shown: "none" };
 
 type Setter = (draft: Draft, value: string, name: string) => void;
 interface OptionSpec {
   readonly flag: string;
   readonly help: string;
+  /** The default as a user would write it (applied by defaultConfig), or null for none. */
+  readonly defaultValue: string | null;
+  /** What --help shows as the default. */
   readonly defaultText: string;
   readonly set: Setter;
 }
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 type Draft = Mutable<Config>;
 
-/** Every option, as data: parsing, `--help` and the README table come from this list. */
+/**
+ * Every option, as data: parsing, defaults, `--help` and the README table come from this list;
+ * each default is stated here and nowhere else.
+ */
 export const OPTIONS: readonly OptionSpec[] = [
-  opt("host", "address to listen on", DEFAULT_HOST, (d, v) => d.host = v),
-  opt("port", "HTTP port (0 picks a free one)", String(DEFAULT_PORT), (d, v, n) => {
+  opt("host", "address to listen on", "127.0.0.1", (d, v) => d.host = v),
+  opt("port", "HTTP port (0 picks a free one)", "8080", (d, v, n) => {
     d.port = integer(v, n, 0, 65535);
   }),
-  opt("data-dir", "directory of the Deno KV database", DEFAULT_DATA_DIR, (d, v) => d.dataDir = v),
+  opt("data-dir", "directory of the Deno KV database", "./data", (d, v) => d.dataDir = v),
   opt("log-level", `one of ${LOG_LEVELS.join(", ")}`, "info", (d, v, n) => {
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
       throw invalid(n, `one of ${LOG_LEVELS.join(", ")}`, v);
@@ -160,10 +167,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt("grpc-port", "native gRPC port (0 picks a free one)", "50051", (d, v, n) => {
     d.grpcPort = integer(v, n, 0, 65535);
   }),
-  opt("tls-cert", "PEM certificate: TLS on both ports (with --tls-key)", "none", (d, v) => {
+  opt("tls-cert", "PEM certificate: TLS on both ports (with --tls-key)", NONE, (d, v) => {
     d.tlsCertFile = v;
   }),
-  opt("tls-key", "PEM private key for --tls-cert", "none", (d, v) => d.tlsKeyFile = v),
+  opt("tls-key", "PEM private key for --tls-cert", NONE, (d, v) => d.tlsKeyFile = v),
   opt("stream-tail-events", "newest events held in memory for live readers", "20000", (d, v, n) => {
     d.streamTailEvents = integer(v, n, 0, 10_000_000);
   }),
@@ -178,10 +185,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt("max-stream-credits", "largest credit window of one Stream call", "10000", (d, v, n) => {
     d.maxStreamCredits = integer(v, n, 1, 1_000_000);
   }),
-  opt("coordinator-config", "resource coordinator JSON config file", "none", (d, v) => {
+  opt("coordinator-config", "resource coordinator JSON config file", NONE, (d, v) => {
     d.coordinatorConfigFile = v;
   }),
-  opt("gpu", "GPUs as name:memoryMB[,name:memoryMB] (else nvidia-smi)", "detected", (d, v, n) => {
+  opt("gpu", "GPUs as name:memoryMB[,name:memoryMB] (else nvidia-smi)", {
+    shown: "detected",
+  }, (d, v, n) => {
     d.gpus = v.split(",").map((item) => {
       const m = /^([A-Za-z0-9_.-]{1,64}):(\d{1,9})$/.exec(item.trim());
       if (!m || Number(m[2]) < 1) throw invalid(n, "name:memoryMB such as 0:24576", item);
@@ -209,7 +218,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt(
     "analytics-postgres",
     "PostgreSQL URL to mirror the analytics tables into",
-    "none",
+    NONE,
     (d, v) => {
       d.analytics.postgresUrl = v;
     },
@@ -231,49 +240,48 @@ export const OPTIONS: readonly OptionSpec[] = [
   ),
 ];
 
-/** The configuration with every default. */
+/** The configuration with every default (each option's default from OPTIONS). */
 export function defaultConfig(): Config {
-  return {
-    host: DEFAULT_HOST,
-    port: DEFAULT_PORT,
-    dataDir: DEFAULT_DATA_DIR,
+  const draft: Draft = {
+    host: "",
+    port: 0,
+    dataDir: "",
     logLevel: "info",
     limits: {
-      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-      maxBatchEvents: DEFAULT_MAX_BATCH_EVENTS,
-      maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
-      maxFieldChars: DEFAULT_MAX_FIELD_CHARS,
-      maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
-      bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
-      maxCommandsPerRequest: DEFAULT_MAX_COMMANDS_PER_REQUEST,
+      maxBodyBytes: 0,
+      maxBatchEvents: 0,
+      maxJsonDepth: 0,
+      maxFieldChars: 0,
+      maxHeaderBytes: 0,
+      bodyTimeoutMs: 0,
+      maxCommandsPerRequest: MAX_COMMANDS_PER_REQUEST,
     },
-    retention: {
-      maxAgeMs: DEFAULT_RETENTION_MAX_AGE_MS,
-      maxEvents: 0,
-      dedupeWindowMs: DEFAULT_DEDUPE_WINDOW_MS,
-      dedupeMaxIds: DEFAULT_DEDUPE_MAX_IDS,
-    },
-    maxPendingEvents: DEFAULT_MAX_PENDING_EVENTS,
-    shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-    grpcPort: DEFAULT_GRPC_PORT,
+    retention: { maxAgeMs: 0, maxEvents: 0, dedupeWindowMs: 0, dedupeMaxIds: 0 },
+    maxPendingEvents: 0,
+    shutdownTimeoutMs: 0,
+    grpcPort: 0,
     tlsCertFile: "",
     tlsKeyFile: "",
-    streamTailEvents: DEFAULT_STREAM_TAIL_EVENTS,
-    streamTailBytes: DEFAULT_STREAM_TAIL_BYTES,
-    maxStreamCredits: DEFAULT_MAX_STREAM_CREDITS,
+    streamTailEvents: 0,
+    streamTailBytes: 0,
+    maxStreamCredits: 0,
     coordinatorConfigFile: "",
     gpus: [],
     analytics: {
-      enabled: true,
-      rawMaxAgeMs: 30 * 24 * 3600_000,
-      queryTimeoutMs: 5_000,
-      queryMaxRows: 10_000,
+      enabled: false,
+      rawMaxAgeMs: 0,
+      queryTimeoutMs: 0,
+      queryMaxRows: 0,
       postgresUrl: "",
     },
-    liveAdvice: true,
-    summaryIntervalMs: 60_000,
-    artifactsMaxBytes: 512 * 1024 * 1024,
+    liveAdvice: false,
+    summaryIntervalMs: 0,
+    artifactsMaxBytes: 0,
   };
+  for (const spec of OPTIONS) {
+    if (spec.defaultValue !== null) spec.set(draft, spec.defaultValue, `--${spec.flag}`);
+  }
+  return draft;
 }
 
 /** What the command line asked for: a config, or help. */
@@ -290,22 +298,30 @@ export function loadConfig(
   const draft = defaultConfig() as Draft;
   const given = new Set<string>();
   const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--help" || arg === "-h") return { help: true };
-    if (!arg.startsWith("--")) {
-      rest.push(arg);
-      continue;
+  // Not strict: an unknown flag gets our own sentence rather than parseArgs' wording.
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: {
+      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: "string" as const }])),
+      help: { type: "boolean", short: "h" },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind === "positional") rest.push(token.value);
+    if (token.kind !== "option") continue;
+    if (token.name === "help") return { help: true };
+    const spec = OPTIONS.find((o) => o.flag === token.name);
+    if (!spec) {
+      throw new ConfigError(`Cannot start: unknown option "${token.rawName}" (see --help)`);
     }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const spec = OPTIONS.find((o) => o.flag === name);
-    if (!spec) throw new ConfigError(`Cannot start: unknown option "--${name}" (see --help)`);
-    let value: string | undefined = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new ConfigError(`Cannot start: --${name} needs a value`);
-    value = value.trim();
-    spec.set(draft, value, `--${name}`);
-    given.add(name);
+    if (token.value === undefined) {
+      throw new ConfigError(`Cannot start: ${token.rawName} needs a value`);
+    }
+    spec.set(draft, token.value.trim(), token.rawName);
+    given.add(spec.flag);
   }
   for (const spec of OPTIONS) {
     const name = envName(spec.flag);
@@ -328,8 +344,11 @@ export function optionsHelp(): string {
   return rows.map(([f, h, d]) => `  ${f.padEnd(width)}  ${h} [default: ${d}]`).join("\n");
 }
 
-function opt(flag: string, help: string, defaultText: string, set: Setter): OptionSpec {
-  return { flag, help, defaultText, set };
+/** An option with its default as a user would write it, or NONE / another NoDefault. */
+function opt(flag: string, help: string, byDefault: string | NoDefault, set: Setter): OptionSpec {
+  return typeof byDefault === "string"
+    ? { flag, help, defaultValue: byDefault, defaultText: byDefault, set }
+    : { flag, help, defaultValue: null, defaultText: byDefault.shown, set };
 }
 
 function invalid(name: string, expected: string, got: string): ConfigError {

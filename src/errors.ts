@@ -52,3 +52,14 @@ export const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
   not_ready: 503,
   internal: 500,
 };
+
+/**
+ * Why the bus (or a command) cannot start, as one sentence for the operator, with the exit code
+ * the process ends with: 2 for a wrong invocation or configuration, 1 for anything else.
+ */
+export class StartupError extends Error {
+  constructor(message: string, readonly exitCode: 1 | 2, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StartupError";
+  }
+}

@@ -23,9 +23,13 @@ export function createLogger(
   sink: (line: string) => void = writeStderr,
 ): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const at = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    sink(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...fields }, errorFields));
+  const at = (lvl: LogLevel) => {
+    // Stacks are for bugs: written at error level; warnings keep to name, message and cause.
+    const replacer = errorFields(lvl === "error");
+    return (msg: string, fields?: Record<string, unknown>) => {
+      if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+      sink(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...fields }, replacer));
+    };
   };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
@@ -55,8 +59,20 @@ function writeStderr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 }
 
-// Errors have no enumerable fields; show what a reader needs.
-function errorFields(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
+/** Longest chain of causes written. */
+const MAX_CAUSES = 5;
+
+/** Errors have no enumerable fields: writes name, message, the cause chain and (if asked) stack. */
+function errorFields(withStack: boolean) {
+  const describe = (value: Error, depth: number): Record<string, unknown> => {
+    const out: Record<string, unknown> = { name: value.name, message: value.message };
+    if (withStack && value.stack) out.stack = value.stack;
+    const cause = value.cause;
+    if (cause !== undefined && depth < MAX_CAUSES) {
+      out.cause = cause instanceof Error ? describe(cause, depth + 1) : cause;
+    }
+    return out;
+  };
+  return (_key: string, value: unknown): unknown =>
+    value instanceof Error ? describe(value, 0) : value;
 }

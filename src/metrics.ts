@@ -6,7 +6,7 @@
  */
 import client from "prom-client";
 import type { IngestObserver } from "./ingest/ingest.ts";
-import type { CommitObserver } from "./log/kv_event_log.ts";
+import type { CommitObserver } from "./log/mod.ts";
 import type { BusObserver } from "./bus/mod.ts";
 
 /** What the stream metrics read when scraped: group offsets and the log head. */

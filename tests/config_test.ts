@@ -30,6 +30,26 @@ Deno.test("loadConfig(): one sentence naming the bad value", () => {
     /JIMBOT_MAX_BODY_BYTES must be an integer/,
   );
   assert.throws(() => loadConfig(["--port"], {}), /--port needs a value/);
+  assert.throws(
+    () => loadConfig(["--colour=red"], {}),
+    /^ConfigError: Cannot start: unknown option "--colour" \(see --help\)$/,
+  );
+});
+
+Deno.test("defaults come from the options table, as --help shows them", () => {
+  const d = defaultConfig();
+  assert.equal(d.port, 8080);
+  assert.equal(d.host, "127.0.0.1");
+  assert.equal(d.shutdownTimeoutMs, 10_000);
+  assert.equal(d.retention.maxAgeMs, 30 * 86_400_000);
+  assert.equal(d.limits.maxBodyBytes, 16_777_216);
+  assert.equal(d.analytics.enabled, true);
+  assert.equal(d.tlsCertFile, "");
+  assert.deepEqual(d.gpus, []);
+  const shown = Object.fromEntries(OPTIONS.map((o) => [o.flag, o.defaultText]));
+  assert.equal(shown["shutdown-timeout"], "10s");
+  assert.equal(shown.gpu, "detected");
+  assert.equal(shown["tls-cert"], "none");
 });
 
 Deno.test("every option has a JIMBOT_ variable name", () => {

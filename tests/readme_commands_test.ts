@@ -19,6 +19,10 @@ const NOT_RUN: readonly [RegExp, string][] = [
   [/^npm test\b/, "runs this very suite"],
   [/^npx deno task (dev|check|bench)/, "runs for minutes or until stopped"],
   [/analytics rebuild/, "needs the bus stopped"],
+  [
+    /python3 -m (pip|venv)\b/,
+    "builds and installs the Python wheel (CI runs .ci/python_package.sh)",
+  ],
 ];
 
 /** Files the commands write into the checkout (exports, replays), removed afterwards. */

@@ -1,9 +1,11 @@
 /**
  * The engine worker's entry point: runs each posted job (engine_jobs.ts) and posts back the
- * result or the error's name and message. Jobs run one at a time, in the order posted.
+ * result or the error (a BusError's kind, or a bug's name, message and stack). Jobs run one at a time, in the order posted.
  * @module
  */
+import { BusError } from "../errors.ts";
 import { type EngineJob, runJob } from "./engine_jobs.ts";
+import type { Reply } from "./engine_worker.ts";
 
 interface Request {
   readonly id: number;
@@ -18,6 +20,8 @@ globalThis.addEventListener("message", (event: Event) => {
     port.postMessage({ id, ok: true, value: runJob(job) });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    port.postMessage({ id, ok: false, name: e.name, message: e.message });
+    const reply: Reply = { id, ok: false, name: e.name, message: e.message, stack: e.stack };
+    if (e instanceof BusError) reply.kind = e.kind;
+    port.postMessage(reply);
   }
 });

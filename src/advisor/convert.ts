@@ -48,12 +48,15 @@ type Obj = Record<string, unknown>;
 /** Most cards a hand may hold for BestPlay and BlindOdds (16 cards: 6,884 subsets). */
 export const MAX_HAND_CARDS = 16;
 
-/** Runs an engine reader, turning its TypeError/SyntaxError/RangeError into a 400. */
+/**
+ * Runs an engine reader, naming `what` in its refusal (a `malformed` BusError, a 400); any other
+ * error is a bug and passes through (a 500, logged with its stack).
+ */
 export function readOrReject<T>(what: string, read: () => T): T {
   try {
     return read();
   } catch (err) {
-    if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) {
+    if (err instanceof BusError && err.kind === "malformed") {
       throw new BusError("malformed", `Cannot read ${what}: ${err.message}`, { cause: err });
     }
     throw err;

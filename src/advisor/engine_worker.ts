@@ -3,17 +3,20 @@
  * the first job, restarted after a crash; a bounded number of jobs may wait (429 beyond it).
  * @module
  */
-import { BusError } from "../errors.ts";
+import { BusError, type ErrorKind } from "../errors.ts";
 import type { EngineJob, EngineResults } from "./engine_jobs.ts";
 
 /** Jobs queued or running in one worker before new ones are refused. */
 export const DEFAULT_MAX_QUEUED_JOBS = 32;
 
-type Reply = { id: number; ok: true; value: unknown } | {
+/** A job's result, or its error: a BusError keeps its kind; anything else is a bug. */
+export type Reply = { id: number; ok: true; value: unknown } | {
   id: number;
   ok: false;
   name: string;
   message: string;
+  stack?: string;
+  kind?: ErrorKind;
 };
 
 interface Pending {
@@ -38,8 +41,8 @@ export class EngineWorker {
   }
 
   /**
-   * Runs a job in the worker. Engine input errors (TypeError, SyntaxError, RangeError) reject
-   * as `malformed` BusErrors.
+   * Runs a job in the worker. The engine's refusals (BusErrors) reject as they were thrown;
+   * any other error is a bug and rejects as an Error with the worker's stack.
    */
   run<K extends EngineJob["kind"]>(
     job: Extract<EngineJob, { kind: K }>,
@@ -76,7 +79,7 @@ export class EngineWorker {
       if (!pending) return;
       this.#pending.delete(reply.id);
       if (reply.ok) pending.resolve(reply.value);
-      else pending.reject(replyError(reply.name, reply.message));
+      else pending.reject(replyError(reply));
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -96,11 +99,10 @@ export class EngineWorker {
   }
 }
 
-function replyError(name: string, message: string): Error {
-  if (name === "TypeError" || name === "SyntaxError" || name === "RangeError") {
-    return new BusError("malformed", `Cannot advise: ${message}`);
-  }
-  const err = new Error(message);
-  err.name = name;
+function replyError(reply: Extract<Reply, { ok: false }>): Error {
+  if (reply.kind !== undefined) return new BusError(reply.kind, `Cannot advise: ${reply.message}`);
+  const err = new Error(`the engine failed: ${reply.message}`);
+  err.name = reply.name;
+  if (reply.stack) err.stack = reply.stack;
   return err;
 }

@@ -6,6 +6,7 @@
  * replace each other, so the advisor never falls behind.
  * @module
  */
+import { Wakeup } from "../wakeup.ts";
 import type { EventLog, StoredEvent } from "../log/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
 import type { Logger } from "../logger.ts";
@@ -66,7 +67,8 @@ export class LiveAdvice {
   /** A log scan is needed up to this head (in-memory events had a gap). */
   #scanTo = 0;
   #latest: StoredEvent | null = null;
-  #wake: (() => void) | null = null;
+  /** Notified when a state arrives, a scan is due, or on close. */
+  readonly #wakeup = new Wakeup();
   #closed = false;
   /** The last advice and its engine input (the mod resends states whose hand did not change). */
   #last: { key: string; advice: Advice } | null = null;
@@ -87,7 +89,7 @@ export class LiveAdvice {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stop();
-    this.#wake?.();
+    this.#wakeup.notify();
     await this.#loop;
   }
 
@@ -100,7 +102,7 @@ export class LiveAdvice {
       this.#known = e.offset + 1;
     }
     if (this.#known < head) this.#scanTo = Math.max(this.#scanTo, head);
-    this.#wake?.();
+    this.#wakeup.notify();
   }
 
   #offer(e: StoredEvent): void {
@@ -113,8 +115,7 @@ export class LiveAdvice {
       if (this.#scanTo > this.#known) await this.#scan();
       const next = this.#latest;
       if (next === null) {
-        await new Promise<void>((resolve) => this.#wake = resolve);
-        this.#wake = null;
+        await this.#wakeup.wait();
         continue;
       }
       this.#latest = null;

@@ -4,6 +4,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
+import type { AnalyticsConfig } from "../config.ts";
 import type { EventLog } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
@@ -14,15 +15,6 @@ import { synergyMatrix, type SynergyOptions, type SynergyPair } from "./synergy.
 import { type Pattern, type PatternOptions, playPatterns } from "./patterns.ts";
 
 /** Analytics settings (from Config). */
-export interface AnalyticsConfig {
-  readonly enabled: boolean;
-  /** Raw rows older than this are kept only as rollups; 0 keeps them. */
-  readonly rawMaxAgeMs: number;
-  readonly queryMaxRows: number;
-  readonly queryTimeoutMs: number;
-  /** PostgreSQL URL to mirror the tables into; "" for none. */
-  readonly postgresUrl: string;
-}
 
 /** Rows an export may hold (a query's own limit is for interactive use). */
 export const EXPORT_MAX_ROWS = 1_000_000;

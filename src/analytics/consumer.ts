@@ -3,6 +3,7 @@
  * follows the log as new events become durable. Each batch and its offset commit together.
  * @module
  */
+import { Wakeup } from "../wakeup.ts";
 import type { EventLog } from "../log/mod.ts";
 import type { Envelope } from "./projector.ts";
 import type { AnalyticsStore } from "./store.ts";
@@ -37,7 +38,8 @@ export class AnalyticsConsumer {
   #store: AnalyticsStore;
   #opts: ConsumerOptions;
   #stopped = false;
-  #wake: (() => void) | null = null;
+  /** Notified when the log head advances and on stop. */
+  readonly #wakeup = new Wakeup();
   #unsubscribe: () => void;
   #loop: Promise<void>;
   #lastPruneMs = 0;
@@ -47,7 +49,7 @@ export class AnalyticsConsumer {
     this.#log = log;
     this.#store = store;
     this.#opts = opts;
-    this.#unsubscribe = log.onHead(() => this.#wake?.());
+    this.#unsubscribe = log.onHead(() => this.#wakeup.notify());
     this.#loop = this.#run();
   }
 
@@ -59,14 +61,12 @@ export class AnalyticsConsumer {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe();
-    this.#wake?.();
+    this.#wakeup.notify();
     await this.#loop;
   }
 
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      const { promise, resolve } = Promise.withResolvers<void>();
-      this.#wake = resolve;
       try {
         const progressed = await catchUp(
           this.#log,
@@ -85,7 +85,7 @@ export class AnalyticsConsumer {
       }
       if (this.#stopped) break;
       if (this.#store.offset >= this.#log.bounds().head) {
-        await promise;
+        await this.#wakeup.wait();
         if (!this.#stopped) await new Promise((r) => setTimeout(r, LINGER_MS));
       }
     }

@@ -54,9 +54,18 @@ interface PendingHand {
   roundScoreBefore: number;
 }
 
-/** The projector's whole working state. */
+/**
+ * The projector's whole working state: the game in progress of each session. A session is one
+ * game instance (a mod process): its events interleave with other instances' in the log, and
+ * each session's run is projected as if it were alone.
+ */
 export interface ProjectorState {
-  game: GameCursor | null;
+  sessions: Record<string, GameCursor>;
+}
+
+/** The state before any event. */
+export function emptyProjectorState(): ProjectorState {
+  return { sessions: {} };
 }
 
 /** A stored envelope (docs/design.md#the-envelope): the fields the projector reads. */
@@ -64,6 +73,8 @@ export interface Envelope {
   offset: number;
   type: string;
   topic: string;
+  source?: string;
+  extras?: { session_id?: unknown };
   client_timestamp?: unknown;
   received_at: number;
   payload?: unknown;
@@ -76,8 +87,10 @@ export class Projector {
   #s: Record<string, StatementSync>;
   /** "minute_ms topic" → events, written once per transaction (two upserts per event cost). */
   #eventCounts = new Map<string, number>();
-  /** Games whose ante, round and last offset changed in this transaction. */
+  /** Per game touched in this transaction: highest ante and round seen, latest offset. */
   #touched = new Map<number, { ante: number; round: number; offset: number }>();
+  /** The session of the envelope being applied. */
+  #session = "";
   state: ProjectorState;
 
   constructor(db: DatabaseSync, state: ProjectorState) {
@@ -154,8 +167,19 @@ export class Projector {
     this.#touched.clear();
   }
 
+  /** Records a game's progress for flushCounts(); the highest values win, as row by row. */
   #touch(g: GameCursor, offset: number): void {
-    this.#touched.set(g.key, { ante: g.ante, round: g.round, offset });
+    const t = this.#touched.get(g.key);
+    this.#touched.set(g.key, {
+      ante: Math.max(t?.ante ?? g.ante, g.ante),
+      round: Math.max(t?.round ?? g.round, g.round),
+      offset: Math.max(t?.offset ?? offset, offset),
+    });
+  }
+
+  /** The current session's game, or null before its first GAME_STATE. */
+  get #game(): GameCursor | null {
+    return this.state.sessions[this.#session] ?? null;
   }
 
   /** Applies one envelope; the caller owns the transaction and calls flushCounts() before commit. */
@@ -163,6 +187,7 @@ export class Projector {
     const at = env.received_at;
     const key = `${at - at % MINUTE_MS} ${env.topic}`;
     this.#eventCounts.set(key, (this.#eventCounts.get(key) ?? 0) + 1);
+    this.#session = sessionOf(env);
     const p = obj(env.payload);
     switch (env.type.toUpperCase()) {
       case "GAME_STATE":
@@ -192,7 +217,7 @@ export class Projector {
     const seed = typeof p.game_id === "string" ? p.game_id : "unknown";
     const ante = num(p.ante) ?? 0;
     const round = num(p.round) ?? 0;
-    let g = this.state.game;
+    let g = this.#game;
     if (!g || g.seed !== seed || (g.ended && round < g.round)) {
       if (g) this.#endGame(g, env, null);
       g = this.#startGame(env, seed, ante, round);
@@ -254,13 +279,13 @@ export class Projector {
       requiredChips: null,
       boss: false,
     };
-    this.state.game = g;
+    this.state.sessions[this.#session] = g;
     if (round > 0) this.#s.newRound.run(key, round, ante, null, env.received_at);
     return g;
   }
 
   #roundChanged(env: Envelope, ante: number | null, round: number | null): void {
-    const g = this.state.game;
+    const g = this.#game;
     if (!g || g.ended) return;
     if (g.hand) this.#settleHand(g, true);
     g.ante = ante ?? g.ante;
@@ -277,7 +302,7 @@ export class Projector {
   }
 
   #handPlayed(env: Envelope, p: Row): void {
-    const g = this.state.game;
+    const g = this.#game;
     const remaining = num(p.hands_remaining);
     if (!g || g.ended || remaining === null) return;
     const before = g.handsRemaining;
@@ -316,7 +341,7 @@ export class Projector {
   }
 
   #discarded(env: Envelope, p: Row): void {
-    const g = this.state.game;
+    const g = this.#game;
     const remaining = num(p.discards_remaining);
     if (!g || g.ended || remaining === null) return;
     const before = g.discardsRemaining;
@@ -334,7 +359,7 @@ export class Projector {
   }
 
   #scoreChanged(env: Envelope, p: Row): void {
-    const g = this.state.game;
+    const g = this.#game;
     const chips = num(p.new_chips);
     if (!g || g.ended || chips === null) return;
     this.#s.roundScore.run(chips, g.key, g.round);
@@ -349,7 +374,7 @@ export class Projector {
   }
 
   #roundComplete(env: Envelope, p: Row): void {
-    const g = this.state.game;
+    const g = this.#game;
     if (!g || g.ended) return;
     if (g.hand) this.#settleHand(g, true);
     const round = num(p.round) ?? g.round;
@@ -363,7 +388,7 @@ export class Projector {
   }
 
   #gameOver(env: Envelope): void {
-    const g = this.state.game;
+    const g = this.#game;
     if (!g || g.ended) return;
     if (g.hand) this.#settleHand(g, true);
     this.#s.roundLost.run(env.received_at, g.key, g.round);
@@ -380,7 +405,7 @@ export class Projector {
   }
 
   #jokers(env: Envelope, raw: unknown): void {
-    const g = this.state.game;
+    const g = this.#game;
     if (!g || g.ended) return;
     const now: Record<string, string> = {};
     for (const j of list(raw)) {
@@ -403,7 +428,7 @@ export class Projector {
   }
 
   #money(env: Envelope, p: Row): void {
-    const g = this.state.game;
+    const g = this.#game;
     const diff = num(p.difference);
     const after = num(p.new_value);
     this.#s.money.run(
@@ -480,6 +505,15 @@ export function handTypeOf(texts: readonly string[]): string | null {
     handStats: {},
     context: defaultContext(),
   }, { trace: false }).handType;
+}
+
+/**
+ * The game instance an event comes from: the envelope's `session_id` when the sender gives one
+ * (a harness running several instances), else its `source`.
+ */
+function sessionOf(env: Envelope): string {
+  const id = env.extras?.session_id;
+  return typeof id === "string" && id !== "" ? `session:${id}` : `source:${env.source ?? ""}`;
 }
 
 function clock(env: Envelope): number | null {

@@ -4,8 +4,11 @@
  * @module
  */
 
-/** Bumped when a table changes shape; a database with another version is rebuilt from the log. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when a table or the projector's stored state changes shape; a database with another
+ * version is rebuilt from the log. 2: the state holds one game in progress per session.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Tables mirrored to PostgreSQL and offered for export, with their key columns. */
 export const PROJECTED_TABLES: Readonly<Record<string, readonly string[]>> = {

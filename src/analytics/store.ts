@@ -4,7 +4,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { type Envelope, Projector, type ProjectorState } from "./projector.ts";
+import { emptyProjectorState, type Envelope, Projector, type ProjectorState } from "./projector.ts";
 import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
 
 /** The analytics database file inside the data directory. */
@@ -104,7 +104,7 @@ export class AnalyticsStore {
       this.db.exec("ROLLBACK");
       throw err;
     }
-    this.#projector.state = { game: null };
+    this.#projector.state = emptyProjectorState();
   }
 
   /** Deletes raw rows older than `cutoffMs` (epoch ms); their rollups stay. Returns rows deleted. */
@@ -128,7 +128,7 @@ export class AnalyticsStore {
 
   #loadState(): ProjectorState {
     const text = this.#meta("state");
-    return text ? JSON.parse(text) as ProjectorState : { game: null };
+    return text ? JSON.parse(text) as ProjectorState : emptyProjectorState();
   }
 }
 

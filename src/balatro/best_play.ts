@@ -1,6 +1,7 @@
 // bestPlay: the 1–5 cards to play from the hand, their order and the joker order that maximise
 // the score, with the top alternatives. Pure game logic: no I/O, no clock.
 
+import { BusError } from "../errors.ts";
 import type { Card } from "./cards.ts";
 import type { PreparedCard } from "./card_rules.ts";
 import { findJoker } from "./joker_catalog.ts";
@@ -137,7 +138,9 @@ function evaluate(
  * ```
  */
 export function bestPlay(state: GameState, options: BestPlayOptions = {}): BestPlayResult {
-  if (state.hand.length === 0) throw new RangeError("Cannot choose a play: the hand is empty");
+  if (state.hand.length === 0) {
+    throw new BusError("malformed", "Cannot choose a play: the hand is empty");
+  }
   const objective = options.objective ?? "mean";
   const top = options.top ?? 4;
   const play = preparePlay(state);

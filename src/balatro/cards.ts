@@ -1,5 +1,6 @@
 // Playing cards: ranks, suits, modifiers and the short notation ("AH", "10S").
-// Pure game logic: no I/O, no clock.
+// Pure game logic: no I/O, no clock. Unreadable input is a `malformed` BusError.
+import { BusError } from "../errors.ts";
 
 /** A suit as the mod spells it. */
 export type Suit = "Spades" | "Hearts" | "Clubs" | "Diamonds";
@@ -207,7 +208,10 @@ export function parseCard(text: string): Card {
   const suit = SHORT_SUITS[upper.slice(-1)];
   const rank = SHORT_RANKS[upper.slice(0, -1)];
   if (suit === undefined || rank === undefined) {
-    throw new SyntaxError(`Cannot parse card "${text}": expected a rank and a suit such as "10H"`);
+    throw new BusError(
+      "malformed",
+      `Cannot parse card "${text}": expected a rank and a suit such as "10H"`,
+    );
   }
   let enhancement: Enhancement = "none";
   let edition: Edition = "none";
@@ -227,7 +231,7 @@ export function parseCard(text: string): Card {
     } else if (mod.startsWith("bonus:") && Number.isFinite(Number(mod.slice(6)))) {
       bonusChips = Number(mod.slice(6));
     } else {
-      throw new SyntaxError(`Cannot parse card "${text}": unknown modifier "${raw}"`);
+      throw new BusError("malformed", `Cannot parse card "${text}": unknown modifier "${raw}"`);
     }
   }
   return makeCard(rank, suit, { enhancement, edition, seal, debuffed, bonusChips });

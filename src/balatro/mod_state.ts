@@ -2,6 +2,7 @@
 // GameState: `{}` for empty lists, strings for numbers, missing or null fields all tolerated.
 // Pure game logic: no I/O, no clock.
 
+import { BusError } from "../errors.ts";
 import { type Card, type Edition, EDITIONS, isRank, isSuit, makeCard } from "./cards.ts";
 import type { HandStat, HandType } from "./hands.ts";
 import { findJoker } from "./joker_catalog.ts";
@@ -93,7 +94,10 @@ const MULT_FIELD_JOKERS = new Set([
 export function readGameState(payload: unknown, extras: GameStateExtras = {}): GameState {
   const p = asObj(payload);
   if (p.in_game === false) {
-    throw new TypeError("Cannot read game state: the payload is out of game (in_game is false)");
+    throw new BusError(
+      "malformed",
+      "Cannot read game state: the payload is out of game (in_game is false)",
+    );
   }
   const hand = byPosition(asList(p.hand))
     .map((c, i) => readModCard(c, `hand[${i}]`))

@@ -1,6 +1,7 @@
 // score(play): hand type, chips, mult, score, the step-by-step breakdown, and for chance effects
 // the minimum, maximum and expected value. Pure game logic: no I/O, no clock.
 
+import { BusError } from "../errors.ts";
 import type { Step } from "./breakdown.ts";
 import { HAND_TYPES, type HandType } from "./hands.ts";
 import { AverageLuck, createRng, FixedLuck, type Luck, SampledLuck, ScriptedLuck } from "./luck.ts";
@@ -81,7 +82,10 @@ export interface PreparedHand {
 /** Prepares a play for repeated scoring. */
 export function prepareHand(play: Play): PreparedHand {
   if (play.played.length === 0 || play.played.length > 5) {
-    throw new RangeError(`Cannot score a play of ${play.played.length} cards: play 1 to 5 cards`);
+    throw new BusError(
+      "malformed",
+      `Cannot score a play of ${play.played.length} cards: play 1 to 5 cards`,
+    );
   }
   const prepared = preparePlay(play);
   return {

@@ -1,6 +1,7 @@
 // Reads plays in the test-vector JSON schema (tests/testdata/scoring/README.md) into engine
 // inputs. Pure game logic: no I/O, no clock.
 
+import { BusError } from "../errors.ts";
 import {
   type Card,
   type Edition,
@@ -50,7 +51,7 @@ export interface Vector {
 type Obj = Record<string, unknown>;
 
 function fail(path: string, what: string): never {
-  throw new SyntaxError(`Cannot read vector: ${path} ${what}`);
+  throw new BusError("malformed", `Cannot read vector: ${path} ${what}`);
 }
 
 function obj(value: unknown, path: string): Obj {

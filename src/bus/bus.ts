@@ -1,17 +1,22 @@
 /**
  * The bus: subscriptions over the durable log (catch-up from the log, live from its in-memory
- * tail), consumer-group offsets and the topic index. Protocols (rpc/, http/) sit on top; the
- * bus knows none of them.
+ * tail), consumer-group offsets and topic statistics. Protocols (rpc/, http/) sit on top; the
+ * bus knows none of them, nor which backend stores the log.
  * @module
  */
 import { BusError } from "../errors.ts";
-import { compileTopicPatterns, type EventLog, type TopicMatcher } from "../log/mod.ts";
+import {
+  compileTopicPatterns,
+  type ConsumerGroupStore,
+  type EventLog,
+  type TopicMatcher,
+  type TopicStats,
+} from "../log/mod.ts";
 import { ConsumerGroups } from "./consumer_groups.ts";
 import { Cursor } from "./cursor.ts";
 import { LogTail } from "./log_tail.ts";
 import { resolveStart, type Start } from "./start_position.ts";
 import { Subscription } from "./subscription.ts";
-import { TopicIndex, type TopicStats } from "./topic_index.ts";
 
 /** Told about subscribers and deliveries, for metrics. */
 export interface BusObserver {
@@ -48,36 +53,28 @@ export class Bus {
   readonly log: EventLog;
   readonly groups: ConsumerGroups;
   readonly #tail: LogTail;
-  readonly #topics: TopicIndex;
   readonly #observer?: BusObserver;
 
   private constructor(
     log: EventLog,
     tail: LogTail,
     groups: ConsumerGroups,
-    topics: TopicIndex,
     observer?: BusObserver,
   ) {
     this.log = log;
     this.#tail = tail;
     this.groups = groups;
-    this.#topics = topics;
     this.#observer = observer;
   }
 
-  static async open(kv: Deno.Kv, log: EventLog, opts: BusOptions): Promise<Bus> {
-    const onError = opts.onBackgroundError ?? (() => {});
-    // The tail starts first (its base is where the index's back-fill stops), then feeds it.
-    const feed: { index?: TopicIndex } = {};
+  static async open(log: EventLog, groupStore: ConsumerGroupStore, opts: BusOptions): Promise<Bus> {
+    const groups = await ConsumerGroups.open(groupStore);
     const tail = new LogTail(log, {
       maxEvents: opts.tailEvents,
       maxBytes: opts.tailBytes,
-      onEvents: (events) => feed.index?.add(events),
-      onError,
+      onError: opts.onBackgroundError ?? (() => {}),
     });
-    const index = feed.index = await TopicIndex.open(kv, log, tail.base, onError);
-    const groups = await ConsumerGroups.open(kv);
-    return new Bus(log, tail, groups, index, opts.observer);
+    return new Bus(log, tail, groups, opts.observer);
   }
 
   /** Opens a subscription; close it when done (it counts as a subscriber until then). */
@@ -102,13 +99,12 @@ export class Bus {
     this.#observer?.delivered(protocol, events);
   }
 
-  topics(patterns: readonly string[]): TopicStats[] {
-    return this.#topics.list(compilePatterns(patterns));
+  topics(patterns: readonly string[]): Promise<TopicStats[]> {
+    return this.log.topicStats(compilePatterns(patterns));
   }
 
   async close(): Promise<void> {
     this.#tail.close();
-    await this.#topics.close();
     await this.groups.close();
   }
 }

@@ -1,37 +1,34 @@
 /**
- * Consumer-group offsets in Deno KV: ["group", name, "offset"] → the last offset the group has
- * processed (it resumes at offset + 1). Acks are coalesced (one write per group per flush);
- * an explicit commit resolves once durable. Delivery is at-least-once, so a lost coalesced ack
- * only means redelivery.
+ * Consumer-group offsets over a ConsumerGroupStore: the last offset each group has processed
+ * (it resumes at offset + 1). Acks are coalesced (one write per group per flush); an explicit
+ * commit resolves once durable. Delivery is at-least-once, so a lost coalesced ack only means
+ * redelivery.
  * @module
  */
 import { BusError } from "../errors.ts";
+import type { ConsumerGroupStore } from "../log/mod.ts";
 
 /** Longest group name, in characters. */
 export const MAX_GROUP_CHARS = 256;
-/** How long acks wait to share one KV write. */
+/** How long acks wait to share one store write. */
 const ACK_FLUSH_MS = 50;
 
-const key = (group: string): Deno.KvKey => ["group", group, "offset"];
-
 export class ConsumerGroups {
-  readonly #kv: Deno.Kv;
+  readonly #store: ConsumerGroupStore;
   /** Committed offsets known to this process (loaded lazily, then kept current). */
   readonly #known = new Map<string, number>();
   readonly #dirty = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  private constructor(kv: Deno.Kv) {
-    this.#kv = kv;
+  private constructor(store: ConsumerGroupStore) {
+    this.#store = store;
   }
 
   /** Loads every committed offset (groups are few). */
-  static async open(kv: Deno.Kv): Promise<ConsumerGroups> {
-    const groups = new ConsumerGroups(kv);
-    for await (const e of kv.list<number>({ prefix: ["group"] })) {
-      if (e.key[2] === "offset") groups.#known.set(e.key[1] as string, e.value);
-    }
+  static async open(store: ConsumerGroupStore): Promise<ConsumerGroups> {
+    const groups = new ConsumerGroups(store);
+    for (const [name, offset] of await store.list()) groups.#known.set(name, offset);
     return groups;
   }
 
@@ -50,7 +47,7 @@ export class ConsumerGroups {
     checkGroup(group);
     this.#known.set(group, offset);
     this.#dirty.delete(group);
-    await this.#kv.set(key(group), offset);
+    await this.#store.commit(group, offset);
   }
 
   /** Records a processed offset soon; acks only move a group forwards. */
@@ -76,10 +73,9 @@ export class ConsumerGroups {
 
   async #flush(): Promise<void> {
     if (this.#dirty.size === 0) return;
-    const op = this.#kv.atomic();
-    for (const [group, offset] of this.#dirty) op.set(key(group), offset);
+    const dirty = [...this.#dirty];
     this.#dirty.clear();
-    await op.commit();
+    await Promise.all(dirty.map(([group, offset]) => this.#store.commit(group, offset)));
   }
 }
 

@@ -3,11 +3,12 @@
  * never holds more than `max` (so what is in flight stays bounded whatever the client sends).
  * @module
  */
+import { Wakeup } from "../wakeup.ts";
 
 export class CreditWindow {
   readonly #max: number;
   #credits = 0;
-  #waiter: (() => void) | null = null;
+  readonly #granted = new Wakeup();
 
   constructor(max: number) {
     this.#max = max;
@@ -21,7 +22,7 @@ export class CreditWindow {
   grant(n: number): number {
     const before = this.#credits;
     this.#credits = Math.min(this.#max, this.#credits + n);
-    if (this.#credits > 0) this.#wake();
+    if (this.#credits > 0) this.#granted.notify();
     return this.#credits - before;
   }
 
@@ -29,15 +30,8 @@ export class CreditWindow {
     this.#credits = Math.max(0, this.#credits - n);
   }
 
-  /** Resolves once there is at least one credit (or `wake` is called). */
-  wait(): Promise<void> {
-    if (this.#credits > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiter = resolve);
-  }
-
-  #wake(): void {
-    const w = this.#waiter;
-    this.#waiter = null;
-    w?.();
+  /** Resolves once there is at least one credit; rejects if `signal` aborts first. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    while (this.#credits === 0) await this.#granted.wait(signal);
   }
 }

@@ -6,14 +6,13 @@
  */
 import type { EventLog, StoredEvent } from "../log/mod.ts";
 import type { TopicMatcher } from "../log/mod.ts";
+import { Wakeup } from "../wakeup.ts";
 
 export interface LogTailOptions {
   /** Most events kept in memory. */
   readonly maxEvents: number;
   /** Most envelope bytes (JSON characters) kept in memory. */
   readonly maxBytes: number;
-  /** Told about every event as the tail takes it (topic index, metrics). */
-  readonly onEvents?: (events: readonly StoredEvent[]) => void;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -30,7 +29,8 @@ export class LogTail {
   #bytes = 0;
   #pumping: Promise<void> | null = null;
   #again = false;
-  #waiters = new Set<() => void>();
+  /** Notified whenever the tail grows or closes. */
+  readonly #grown = new Wakeup();
   #unlisten: () => void;
   #closed = false;
 
@@ -73,30 +73,15 @@ export class LogTail {
   }
 
   /** Resolves once the tail holds an event at or past `offset`, or the signal aborts. */
-  waitFor(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.end > offset || this.#closed) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        if (this.end <= offset && !this.#closed) return;
-        this.#waiters.delete(done);
-        signal?.removeEventListener("abort", aborted);
-        resolve();
-      };
-      const aborted = () => {
-        this.#waiters.delete(done);
-        reject(signal!.reason);
-      };
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener("abort", aborted, { once: true });
-      this.#waiters.add(done);
-    });
+  async waitFor(offset: number, signal?: AbortSignal): Promise<void> {
+    while (this.end <= offset && !this.#closed) await this.#grown.wait(signal);
   }
 
   /** Stops following the log and releases every waiter. */
   close(): void {
     this.#closed = true;
     this.#unlisten();
-    for (const w of [...this.#waiters]) w();
+    this.#grown.notify();
   }
 
   /** Takes committed events straight from the log when they continue the tail; reads otherwise. */
@@ -106,8 +91,7 @@ export class LogTail {
       const fresh = events.slice(from, Math.max(from, head - events[0].offset));
       if (fresh.length > 0) {
         this.#append(fresh);
-        this.#opts.onEvents?.(fresh);
-        for (const w of [...this.#waiters]) w();
+        this.#grown.notify();
       }
     }
     if (this.end < head) this.#schedule();
@@ -138,8 +122,7 @@ export class LogTail {
       }
       if (got.length === 0) break;
       this.#append(got);
-      this.#opts.onEvents?.(got);
-      for (const w of [...this.#waiters]) w();
+      this.#grown.notify();
     }
   }
 

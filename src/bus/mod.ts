@@ -4,4 +4,4 @@ export { ConsumerGroups } from "./consumer_groups.ts";
 export { CreditWindow } from "./credit_window.ts";
 export type { Start } from "./start_position.ts";
 export type { Subscription } from "./subscription.ts";
-export type { TopicStats } from "./topic_index.ts";
+export type { TopicStats } from "../log/mod.ts";

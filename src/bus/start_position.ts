@@ -1,6 +1,6 @@
 /**
  * Where a subscription starts: earliest, latest, an offset, or the first event received at or
- * after a time (binary search over the log; received_at only grows between commits).
+ * after a time (the log's own time→offset lookup).
  * @module
  */
 import type { EventLog } from "../log/mod.ts";
@@ -23,25 +23,6 @@ export async function resolveStart(log: EventLog, start: Start): Promise<number>
     case "offset":
       return Math.max(start.offset, first);
     case "time":
-      return await offsetAtTime(log, start.epochMs, first, head);
+      return await log.offsetAtTime(start.epochMs);
   }
-}
-
-async function offsetAtTime(
-  log: EventLog,
-  epochMs: number,
-  first: number,
-  head: number,
-): Promise<number> {
-  let lo = first;
-  let hi = head; // answer in [lo, hi]
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    let at: { offset: number; receivedAt: number } | undefined;
-    for await (const e of log.read(mid, { limit: 1 })) at = e;
-    if (!at) return hi;
-    if (at.receivedAt >= epochMs) hi = Math.min(mid, at.offset);
-    else lo = at.offset + 1;
-  }
-  return lo;
 }

@@ -13,8 +13,9 @@ import {
   toCsv,
   toParquet,
 } from "../analytics/mod.ts";
-import { KvEventLog } from "../log/mod.ts";
-import { BusError } from "../errors.ts";
+import { lockDataDir, openKvStorage } from "../log/mod.ts";
+import { BusError, StartupError } from "../errors.ts";
+import { readFlags } from "./flags.ts";
 
 const HELP = `Usage:
   jimbot analytics rebuild [--data-dir DIR]   re-derive the analytics tables from the log
@@ -28,7 +29,7 @@ The analytics file is DIR/analytics.sqlite; other bus options (--analytics-query
 --analytics-max-rows, JIMBOT_* variables) apply as they do to serve.
 `;
 
-const OWN_FLAGS = new Set(["--format", "--out", "--table", "--sql"]);
+const OWN_FLAGS = ["format", "out", "table", "sql"];
 const encoder = new TextEncoder();
 
 /** `analytics <sub>`; returns the exit code. */
@@ -41,8 +42,9 @@ export async function analyticsCommand(args: string[]): Promise<number> {
   }
   return await guarded(async () => {
     const { config } = parse(rest);
-    const kv = await Deno.openKv(`${config.dataDir}/jimbot.kv`);
-    const log = await KvEventLog.open(kv, {
+    // A running bus owns the log and the analytics file: refuse rather than race it.
+    using _lock = await lockDataDir(config.dataDir, "analytics rebuild");
+    await using storage = await openKvStorage(`${config.dataDir}/jimbot.kv`, {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
     });
@@ -50,7 +52,7 @@ export async function analyticsCommand(args: string[]): Promise<number> {
     try {
       const started = performance.now();
       store.reset();
-      const events = await catchUp(log, store);
+      const events = await catchUp(storage.log, store);
       const seconds = (performance.now() - started) / 1000;
       writeErr(
         `rebuilt ${analyticsPath(config.dataDir)}: ${events} events in ${seconds.toFixed(2)} s ` +
@@ -58,8 +60,6 @@ export async function analyticsCommand(args: string[]): Promise<number> {
       );
     } finally {
       store.close();
-      await log.close();
-      kv.close();
     }
   });
 }
@@ -79,7 +79,7 @@ export async function queryCommand(args: string[]): Promise<number> {
       maxRows: config.analytics.queryMaxRows,
       timeoutMs: config.analytics.queryTimeoutMs,
     });
-    const format = own.get("--format") ?? "table";
+    const format = own.get("format") ?? "table";
     if (format === "csv") write(toCsv(result));
     else if (format === "json") {
       for (const row of result.rows) {
@@ -99,10 +99,10 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   return await guarded(async () => {
     const { config, own } = parse(args);
-    const tableName = own.get("--table");
-    const sql = own.get("--sql") ??
+    const tableName = own.get("table");
+    const sql = own.get("sql") ??
       (tableName !== undefined ? `SELECT * FROM "${tableName.replaceAll('"', '""')}"` : undefined);
-    const out = own.get("--out");
+    const out = own.get("out");
     if (sql === undefined || out === undefined) {
       throw new BusError(
         "malformed",
@@ -111,7 +111,7 @@ export async function exportCommand(args: string[]): Promise<number> {
         }, or a view) or --sql, and --out FILE`,
       );
     }
-    const format = own.get("--format") ?? (out.endsWith(".csv") ? "csv" : "parquet");
+    const format = own.get("format") ?? (out.endsWith(".csv") ? "csv" : "parquet");
     if (format !== "csv" && format !== "parquet") {
       throw new BusError("malformed", `--format must be parquet or csv: got "${format}"`);
     }
@@ -125,23 +125,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   });
 }
 
+/** This command's own flags, and the bus options (--data-dir, JIMBOT_*) for the rest. */
 function parse(args: readonly string[]) {
-  const own = new Map<string, string>();
-  const busArgs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const eq = args[i].indexOf("=");
-    const name = eq > 0 ? args[i].slice(0, eq) : args[i];
-    if (!OWN_FLAGS.has(name)) {
-      busArgs.push(args[i]);
-      continue;
-    }
-    const value = eq > 0 ? args[i].slice(eq + 1) : args[++i];
-    if (value === undefined) throw new BusError("malformed", `${name} needs a value`);
-    own.set(name, value);
-  }
-  const parsed = loadConfig(busArgs, Deno.env.toObject());
+  const flags = readFlags(args, { values: OWN_FLAGS, passThrough: true }, "analytics");
+  const parsed = loadConfig(flags.others, Deno.env.toObject());
   if (parsed.help) throw new BusError("malformed", "see --help");
-  return { config: parsed.config, own, positional: parsed.rest };
+  return { config: parsed.config, own: flags.values, positional: parsed.rest };
 }
 
 async function guarded(run: () => Promise<void>): Promise<number> {
@@ -154,7 +143,7 @@ async function guarded(run: () => Promise<void>): Promise<number> {
       return 2;
     }
     writeErr(err instanceof Error ? err.message : String(err));
-    return 1;
+    return err instanceof StartupError ? err.exitCode : 1;
   }
 }
 

@@ -13,6 +13,7 @@ import {
   StartPositionSchema,
 } from "../gen/jimbot/bus/v1/event_bus_pb.ts";
 import { batchToMessage } from "../proto/mod.ts";
+import { readFlags } from "./flags.ts";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { ReplayVerifier } from "../replay/verify.ts";
 
@@ -153,32 +154,37 @@ function parseArgs(args: string[]): ReplayArgs | "help" {
     follow: false,
     verify: false,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--quiet" || arg === "--follow" || arg === "--verify") {
-      out[arg.slice(2) as "quiet" | "follow" | "verify"] = true;
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new Error(`Cannot replay: ${name} needs a value`);
-    switch (name) {
-      case "--url":
+  const flags = readFlags(args, {
+    values: ["url", "publish", "from", "at", "to", "topics", "speed", "batch"],
+    booleans: ["quiet", "follow", "verify", "help"],
+  }, "replay");
+  if (flags.positionals.length > 0) {
+    throw new Error(`Cannot replay: unexpected argument "${flags.positionals[0]}"`);
+  }
+  for (const [flag, value] of flags.values) {
+    const name = `--${flag}`;
+    switch (flag) {
+      case "help":
+        return "help";
+      case "quiet":
+      case "follow":
+      case "verify":
+        out[flag] = true;
+        break;
+      case "url":
         out.url = value;
         break;
-      case "--publish":
+      case "publish":
         out.publish = value;
         break;
-      case "--from":
+      case "from":
         out.start = create(StartPositionSchema, {
           position: value === "earliest" || value === "latest"
             ? { case: value, value: {} }
             : { case: "offset", value: BigInt(offset(value, name)) },
         });
         break;
-      case "--at": {
+      case "at": {
         const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Date.parse(value);
         if (!Number.isFinite(ms)) {
           throw new Error(`Cannot replay: --at must be epoch ms or ISO 8601: got "${value}"`);
@@ -186,13 +192,13 @@ function parseArgs(args: string[]): ReplayArgs | "help" {
         out.start = create(StartPositionSchema, { position: { case: "timestampMs", value: ms } });
         break;
       }
-      case "--to":
+      case "to":
         out.to = offset(value, name);
         break;
-      case "--topics":
+      case "topics":
         out.topics = value.split(",").filter((t) => t);
         break;
-      case "--speed":
+      case "speed":
         out.speed = value === "max" ? 0 : value === "recorded" ? 1 : Number(value);
         if (!Number.isFinite(out.speed) || out.speed < 0) {
           throw new Error(
@@ -200,11 +206,9 @@ function parseArgs(args: string[]): ReplayArgs | "help" {
           );
         }
         break;
-      case "--batch":
+      case "batch":
         out.batch = offset(value, name) || 1;
         break;
-      default:
-        throw new Error(`Cannot replay: unknown option "${name}"`);
     }
   }
   return out;

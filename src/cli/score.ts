@@ -23,6 +23,8 @@ import {
   type ScoreResult,
   type Vector,
 } from "../balatro/mod.ts";
+import { BusError } from "../errors.ts";
+import { readFlags } from "./flags.ts";
 
 const HELP = `Usage: jimbot score [options]
 
@@ -64,59 +66,47 @@ Output:
 
 Exit codes: 0 scored, 2 bad input (one-sentence message on stderr).`;
 
-/** A command-line mistake: reported in one sentence, exit code 2. */
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
+const VALUE_FLAGS = [
+  "play",
+  "json",
+  "held",
+  "jokers",
+  "levels",
+  "played",
+  "played-round",
+  "blind",
+  "hands",
+  "discards",
+  "money",
+  "deck",
+  "deck-left",
+  "steel",
+  "consumables",
+  "output",
+];
+const BOOL_FLAGS = ["blind-disabled", "observatory", "list-jokers", "help"];
+
+/** The flags given, keyed "--name" as the help text spells them. */
+function parseFlags(args: readonly string[]): Map<string, string> {
+  const { values, positionals } = readFlags(
+    args,
+    { values: VALUE_FLAGS, booleans: BOOL_FLAGS },
+    "score",
+  );
+  if (positionals.length > 0) usage(`Unknown option "${positionals[0]}": see "score --help"`);
+  return new Map([...values].map(([name, value]) => [`--${name}`, value]));
 }
 
-const VALUE_FLAGS = new Set([
-  "--play",
-  "--json",
-  "--held",
-  "--jokers",
-  "--levels",
-  "--played",
-  "--played-round",
-  "--blind",
-  "--hands",
-  "--discards",
-  "--money",
-  "--deck",
-  "--deck-left",
-  "--steel",
-  "--consumables",
-  "--output",
-]);
-const BOOL_FLAGS = new Set(["--blind-disabled", "--observatory", "--list-jokers", "--help", "-h"]);
-
-/** Parses `--flag value` and `--flag=value` arguments. */
-function parseArgs(args: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    if (BOOL_FLAGS.has(name)) {
-      out.set(name === "-h" ? "--help" : name, "true");
-    } else if (VALUE_FLAGS.has(name)) {
-      const value = eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined) throw new UsageError(`Option ${name} needs a value`);
-      out.set(name, value);
-    } else {
-      throw new UsageError(`Unknown option "${arg}": see "score --help"`);
-    }
-  }
-  return out;
+/** A command-line mistake: reported in one sentence, exit code 2. */
+function usage(message: string): never {
+  throw new BusError("malformed", message);
 }
 
 function intFlag(flags: Map<string, string>, name: string, fallback: number): number {
   const raw = flags.get(name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new UsageError(`Option ${name} must be a number: got "${raw}"`);
+  if (!Number.isFinite(n)) usage(`Option ${name} must be a number: got "${raw}"`);
   return n;
 }
 
@@ -128,7 +118,7 @@ function handList(text: string | undefined, flag: string): Partial<Record<HandTy
     const hand = HAND_TYPES.find((h) => h.toLowerCase() === name.toLowerCase());
     const n = Number(value);
     if (hand === undefined || !isHandType(hand) || !Number.isFinite(n)) {
-      throw new UsageError(`Cannot read ${flag} entry "${part}": expected e.g. "Flush=3"`);
+      usage(`Cannot read ${flag} entry "${part}": expected e.g. "Flush=3"`);
     }
     out[hand] = n;
   }
@@ -160,21 +150,21 @@ function parseJoker(spec: string): Joker {
   const rawName = (open >= 0 ? spec.slice(0, open) : spec).trim();
   const def = findJoker(rawName);
   if (def === undefined) {
-    throw new UsageError(`Unknown joker "${rawName}": run "score --list-jokers" for the names`);
+    usage(`Unknown joker "${rawName}": run "score --list-jokers" for the names`);
   }
   let edition: Edition = "none";
   const state: Record<string, string | number> = {};
   if (open >= 0) {
-    if (!spec.endsWith("]")) throw new UsageError(`Cannot read joker "${spec}": missing "]"`);
+    if (!spec.endsWith("]")) usage(`Cannot read joker "${spec}": missing "]"`);
     for (const pair of spec.slice(open + 1, -1).split(";").filter((p) => p.trim() !== "")) {
       const [key, value] = pair.split("=").map((s) => s.trim());
       if (value === undefined) {
-        throw new UsageError(`Cannot read joker "${spec}": "${pair}" is not key=value`);
+        usage(`Cannot read joker "${spec}": "${pair}" is not key=value`);
       }
       if (key === "edition") {
         const found = EDITIONS.find((e) => e.startsWith(value.toLowerCase()));
         if (found === undefined) {
-          throw new UsageError(`Unknown edition "${value}" for joker "${rawName}"`);
+          usage(`Unknown edition "${value}" for joker "${rawName}"`);
         }
         edition = found;
       } else {
@@ -194,12 +184,12 @@ function playFromFlags(flags: Map<string, string>): Play {
     try {
       return parseCards(text);
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      usage((err as Error).message);
     }
   };
   const played = cards("--play");
   if (played.length < 1 || played.length > 5) {
-    throw new UsageError(`Option --play needs 1 to 5 cards: got ${played.length}`);
+    usage(`Option --play needs 1 to 5 cards: got ${played.length}`);
   }
   const blindName = flags.get("--blind") ?? "Small Blind";
   const boss = blindName.startsWith("The ") || BOSS_FINISHERS.has(blindName);
@@ -253,12 +243,12 @@ async function readJsonInput(path: string): Promise<unknown> {
       ? await new Response(Deno.stdin.readable).text()
       : await Deno.readTextFile(path);
   } catch (err) {
-    throw new UsageError(`Cannot read "${path}": ${(err as Error).message}`);
+    usage(`Cannot read "${path}": ${(err as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`Cannot parse "${path}" as JSON: ${(err as Error).message}`);
+    usage(`Cannot parse "${path}" as JSON: ${(err as Error).message}`);
   }
 }
 
@@ -339,7 +329,7 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
  */
 export async function scoreCommand(args: string[]): Promise<number> {
   try {
-    const flags = parseArgs(args);
+    const flags = parseFlags(args);
     if (flags.has("--help")) {
       write(Deno.stdout, HELP + "\n");
       return 0;
@@ -350,23 +340,23 @@ export async function scoreCommand(args: string[]): Promise<number> {
     }
     const output = flags.get("--output") ?? "text";
     if (output !== "text" && output !== "json") {
-      throw new UsageError(`Option --output must be "text" or "json": got "${output}"`);
+      usage(`Option --output must be "text" or "json": got "${output}"`);
     }
     let items: { id: string; play: Play }[];
     if (flags.has("--json")) {
-      if (flags.has("--play")) throw new UsageError("Use either --play or --json, not both");
+      if (flags.has("--play")) usage("Use either --play or --json, not both");
       let vectors: Vector[];
       const input = await readJsonInput(flags.get("--json")!);
       try {
         vectors = readVectors(input);
       } catch (err) {
-        throw new UsageError((err as Error).message);
+        usage((err as Error).message);
       }
       items = vectors.map((v) => ({ id: v.id, play: v.play }));
     } else if (flags.has("--play")) {
       items = [{ id: "play", play: playFromFlags(flags) }];
     } else {
-      throw new UsageError('Give the cards with --play "AH KH QH JH 10H" or a file with --json');
+      usage('Give the cards with --play "AH KH QH JH 10H" or a file with --json');
     }
     const out: string[] = [];
     for (const { id, play } of items) {
@@ -374,7 +364,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
       try {
         result = score(play);
       } catch (err) {
-        throw new UsageError(`Cannot score ${id}: ${(err as Error).message}`);
+        usage(`Cannot score ${id}: ${(err as Error).message}`);
       }
       out.push(
         output === "json" ? JSON.stringify(jsonResult(id, result)) : textResult(id, play, result),
@@ -383,7 +373,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
     write(Deno.stdout, out.join(output === "json" ? "\n" : "\n\n") + "\n");
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof BusError && err.kind === "malformed") {
       const message = err.message.endsWith(".") ? err.message : err.message + ".";
       write(Deno.stderr, `score: ${message}\n`);
       return 2;

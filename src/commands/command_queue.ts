@@ -1,36 +1,35 @@
 /**
- * The queue of commands for the mod, in Deno KV: each queued line is delivered by exactly one
- * poll, in order, and survives restarts. Keys: ["cmd", seq] → line, ["meta", "cmdhead"].
+ * The queue of commands for the mod over a CommandStore: each queued line is delivered by
+ * exactly one take, in order, and survives restarts. Calls run one at a time, so two consumers
+ * (a poll and a WebSocket push) never deliver the same line.
  * @module
  */
-
-const HEAD: Deno.KvKey = ["meta", "cmdhead"];
-/** Deno KV allows 1000 mutations per commit; one is the head. */
-const LINES_PER_COMMIT = 900;
+import type { CommandStore, QueuedCommand } from "../log/mod.ts";
 
 export class CommandQueue {
-  readonly #kv: Deno.Kv;
-  /** Enqueue and poll run one at a time, so sequence numbers and deliveries never race. */
+  readonly #store: CommandStore;
+  /** Calls run one at a time, so deliveries never race. */
   #tail: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<() => void>();
+  readonly #onListenerError: (err: unknown) => void;
 
-  constructor(kv: Deno.Kv) {
-    this.#kv = kv;
+  /** `onListenerError` hears an enqueue listener's exception (the enqueue itself succeeded). */
+  constructor(store: CommandStore, onListenerError: (err: unknown) => void = () => {}) {
+    this.#store = store;
+    this.#onListenerError = onListenerError;
   }
 
   /** Appends lines; resolves once they are durable. */
   enqueue(lines: readonly string[]): Promise<void> {
     return this.#serial(async () => {
-      let head = (await this.#kv.get<number>(HEAD)).value ?? 0;
-      for (let i = 0; i < lines.length; i += LINES_PER_COMMIT) {
-        const op = this.#kv.atomic();
-        for (const line of lines.slice(i, i + LINES_PER_COMMIT)) op.set(["cmd", head++], line);
-        op.set(HEAD, head);
-        if (!(await op.commit()).ok) {
-          throw new Error("Deno KV refused a commit of the command queue");
+      await this.#store.append(lines);
+      for (const listener of this.#listeners) {
+        try {
+          listener();
+        } catch (err) {
+          this.#onListenerError(err);
         }
       }
-      for (const listener of this.#listeners) listener();
     });
   }
 
@@ -46,19 +45,20 @@ export class CommandQueue {
   /** Takes (removes) up to `max` waiting lines, oldest first. */
   take(max: number): Promise<string[]> {
     return this.#serial(async () => {
-      const taken: Deno.KvEntry<string>[] = [];
-      for await (const e of this.#kv.list<string>({ prefix: ["cmd"] }, { limit: max })) {
-        taken.push(e);
-      }
-      for (let i = 0; i < taken.length; i += LINES_PER_COMMIT) {
-        const op = this.#kv.atomic();
-        for (const e of taken.slice(i, i + LINES_PER_COMMIT)) op.delete(e.key);
-        if (!(await op.commit()).ok) {
-          throw new Error("Deno KV refused a commit of the command queue");
-        }
-      }
-      return taken.map((e) => e.value);
+      const taken = await this.#store.peek(max);
+      await this.#store.remove(taken.map((c) => c.seq));
+      return taken.map((c) => c.line);
     });
+  }
+
+  /** Up to `max` waiting lines with their numbers, left in the queue (at-least-once delivery). */
+  peek(max: number): Promise<QueuedCommand[]> {
+    return this.#serial(() => this.#store.peek(max));
+  }
+
+  /** Removes delivered lines by number. */
+  remove(seqs: readonly number[]): Promise<void> {
+    return this.#serial(() => this.#store.remove(seqs));
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
  * again and the same operations re-run, so operations must be pure functions of the state.
  * @module
  */
-import type { StateStore } from "./state_store.ts";
+import type { StateStore } from "../log/mod.ts";
 
 /** Mutates the draft state and returns the caller's result. */
 export type Operation<S, R> = (draft: S) => R;

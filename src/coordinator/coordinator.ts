@@ -37,7 +37,8 @@ import {
   type ReserveOutcome,
   syncBuckets,
 } from "./rate_limiter.ts";
-import type { StateStore } from "./state_store.ts";
+import { Wakeup } from "../wakeup.ts";
+import type { StateStore } from "../log/mod.ts";
 
 /** An Acquire as a client sends it. */
 export interface AcquireRequest {
@@ -327,18 +328,18 @@ export class Coordinator {
   async *watch(filter: WatchFilter = {}, signal?: AbortSignal): AsyncGenerator<LeaseEvent> {
     const resources = filter.resources?.map((r) => this.#pool(r).spec.key);
     const queue: LeaseEvent[] = [];
-    let wake: (() => void) | null = null;
+    const wakeup = new Wakeup();
     let overflow = false;
     const watcher: Watcher = {
       filter: { component: filter.component, resources },
       push: (event) => {
         if (queue.length >= MAX_WATCH_BACKLOG) overflow = true;
         else queue.push(event);
-        wake?.();
+        wakeup.notify();
       },
-      end: () => wake?.(),
+      end: () => wakeup.notify(),
     };
-    const onAbort = () => wake?.();
+    const onAbort = () => wakeup.notify();
     signal?.addEventListener("abort", onAbort);
     this.#watchers.add(watcher);
     try {
@@ -348,8 +349,7 @@ export class Coordinator {
           throw new BusError("over_limit", "WatchLeases fell too far behind: reconnect");
         }
         if (this.#closed || signal?.aborted) return;
-        await new Promise<void>((r) => wake = r);
-        wake = null;
+        await wakeup.wait();
       }
     } finally {
       this.#watchers.delete(watcher);

@@ -4,6 +4,7 @@
  * Pure apart from {@linkcode readCoordinatorConfig}, which reads the file.
  * @module
  */
+import { StartupError } from "../errors.ts";
 import type { BucketSpec } from "./token_bucket.ts";
 
 /** A component's share of a memory resource. */
@@ -83,10 +84,10 @@ export const DEFAULT_LIMITERS: Readonly<Record<string, unknown>> = {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-/** A bad configuration file; the message names the field. */
-export class CoordinatorConfigError extends Error {
+/** A bad configuration file; the message names the field. The bus does not start (exit 2). */
+export class CoordinatorConfigError extends StartupError {
   constructor(message: string) {
-    super(message);
+    super(`Cannot start: ${message}`, 2);
     this.name = "CoordinatorConfigError";
   }
 }

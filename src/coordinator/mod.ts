@@ -18,7 +18,6 @@ export {
 } from "./coordinator_config.ts";
 export { detectGpus, parseGpuFlag, parseNvidiaSmi } from "./gpu_detect.ts";
 export { type Clock, systemClock } from "./clock.ts";
-export { KvStateStore, MemoryStateStore, type StateStore } from "./state_store.ts";
 export { type EventPublisher, logPublisher } from "./events.ts";
 export { CoordinatorMetrics } from "./coordinator_metrics.ts";
 export { coordinatorService, registerCoordinator } from "./service.ts";

@@ -1,18 +1,17 @@
 /**
  * Starting the coordinator inside the bus: configuration (file, `--gpu` flags, nvidia-smi,
- * system memory), state in the bus's Deno KV, metrics on the process registry, events on the
+ * system memory), state in the storage's coordinator store, metrics on the process registry, events on the
  * log. app.ts calls this and registers the service; it decides nothing itself.
  * @module
  */
 import type client from "prom-client";
-import type { EventLog } from "../log/mod.ts";
+import type { EventLog, StateStore } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
 import { Coordinator } from "./coordinator.ts";
 import { type GpuDevice, readCoordinatorConfig } from "./coordinator_config.ts";
 import { CoordinatorMetrics } from "./coordinator_metrics.ts";
 import { logPublisher } from "./events.ts";
 import { detectGpus } from "./gpu_detect.ts";
-import { KvStateStore } from "./state_store.ts";
 
 export interface CoordinatorDeps {
   /** `--coordinator-config` ("" for the defaults). */
@@ -31,7 +30,7 @@ export interface RunningCoordinator {
 }
 
 export async function startCoordinator(
-  kv: Deno.Kv,
+  store: StateStore,
   deps: CoordinatorDeps,
 ): Promise<RunningCoordinator> {
   const gpus = deps.gpus.length > 0 ? deps.gpus : await detectGpus();
@@ -44,7 +43,7 @@ export async function startCoordinator(
     deps.log,
     (error) => deps.logger.warn("coordinator event not published", { error }),
   );
-  const coordinator = await Coordinator.open(new KvStateStore(kv), config, {
+  const coordinator = await Coordinator.open(store, config, {
     observer: metrics,
     onEvents: (events) => publisher.publish(events),
   });

@@ -7,7 +7,7 @@
 import { BusError } from "../errors.ts";
 import { commandLines } from "../commands/mod.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
-import { compileTopicPatterns, LogSaturatedError, type TopicMatcher } from "../log/mod.ts";
+import { compileTopicPatterns, type TopicMatcher } from "../log/mod.ts";
 import {
   decodeBatch,
   decodeEvent,
@@ -44,26 +44,33 @@ async function ingestRoute(
   shape: "single" | "batch",
 ): Promise<Response> {
   const route = url.pathname;
-  const { ingest } = deps;
   const { body, protobuf } = await ingestBody(req, deps);
-  const answer = await saturationAware(async () => {
-    if (!protobuf) {
-      return shape === "batch" ? ingest.acceptBatch(body, route) : ingest.acceptEvent(body, route);
-    }
-    let decoded;
-    try {
-      decoded = shape === "batch" ? decodeBatch(body) : decodeEvent(body);
-    } catch (err) {
-      const what = shape === "batch" ? "EventBatch" : "Event";
-      const reason = `Cannot decode protobuf ${what}: ${(err as Error).message}`;
-      throw await ingest.refuseUndecodable(body, route, reason);
-    }
-    return shape === "batch"
-      ? ingest.acceptBatchObject(decoded, route)
-      : ingest.acceptEventObject(decoded, route);
-  });
+  const answer = await acceptBody(deps.ingest, body, protobuf, shape, route);
   if (!wantsProtobuf(req)) return json(200, answer);
   return protobufResponse(encodeIngestResponse(answer));
+}
+
+async function acceptBody(
+  ingest: RouteContext["deps"]["ingest"],
+  body: Uint8Array,
+  protobuf: boolean,
+  shape: "single" | "batch",
+  route: string,
+) {
+  if (!protobuf) {
+    return shape === "batch" ? ingest.acceptBatch(body, route) : ingest.acceptEvent(body, route);
+  }
+  let decoded;
+  try {
+    decoded = shape === "batch" ? decodeBatch(body) : decodeEvent(body);
+  } catch (err) {
+    const what = shape === "batch" ? "EventBatch" : "Event";
+    const reason = `Cannot decode protobuf ${what}: ${(err as Error).message}`;
+    throw await ingest.refuseUndecodable(body, route, reason);
+  }
+  return shape === "batch"
+    ? ingest.acceptBatchObject(decoded, route)
+    : ingest.acceptEventObject(decoded, route);
 }
 
 /** NDJSON of stored envelopes, or size-delimited protobuf `Envelope`s. */
@@ -201,19 +208,6 @@ async function jsonBody(req: Request, deps: RouteContext["deps"]): Promise<Uint8
 
 function protobufResponse(bytes: Uint8Array<ArrayBuffer>): Response {
   return new Response(bytes, { headers: { "content-type": PROTOBUF_MEDIA_TYPE } });
-}
-
-/** A full commit pipeline is the one case where producers are asked to come back (429). */
-async function saturationAware<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (!(err instanceof LogSaturatedError)) throw err;
-    throw new BusError("over_limit", "The event log is saturated; retry shortly", {
-      retryAfterS: 1,
-      details: [{ pending_events: err.pendingEvents }],
-    });
-  }
 }
 
 function topicParam(url: URL): TopicMatcher | undefined {

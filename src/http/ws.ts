@@ -12,7 +12,6 @@ import { BusError } from "../errors.ts";
 import type { Bus, Subscription } from "../bus/mod.ts";
 import type { CommandQueue } from "../commands/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
-import { LogSaturatedError } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
 import type { Limits } from "../config.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
@@ -124,7 +123,7 @@ class WsSession {
           const answer = await this.#deps.ingest.acceptBatchObject(batch, WS_ROUTE);
           this.#send({ op: "published", ...(id === undefined ? {} : { id }), ...answer });
         } catch (err) {
-          if (!(err instanceof LogSaturatedError)) throw err;
+          if (!(err instanceof BusError && err.kind === "over_limit")) throw err;
           this.#send({ op: "error", id, error: "The event log is saturated; retry shortly" });
         }
         return;

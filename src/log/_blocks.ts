@@ -3,26 +3,40 @@
  *
  * Deno KV: a value holds ≤ 64 KiB, an atomic commit ≤ 1000 mutations and ≤ 800 KiB, and the
  * per-commit cost dominates, so envelopes are packed into blocks (many events per value, many
- * values per commit). Keys:
- *   ["ev", first]        block: a header line then one envelope JSON line per offset
- *   ["idx", first]       {t, ids}: commit time and the client event_ids of the block
- *   ["big", offset, i]   chunk i of an envelope too large for a block (its line is empty)
- *   ["dl", seq]          dead letter {t, line} or {t, chunks}
- *   ["dlbig", seq, i]    chunk i of a large dead letter
- *   ["meta", name]       head, dlhead (next offset / sequence), first (oldest retained offset)
+ * values per commit). Keys, all under the log's prefix ["log", ...] (keyspace.ts):
+ *   ["log", "ev", first]        block: a header line then one envelope JSON line per offset
+ *   ["log", "idx", first]       {t, ids}: commit time and the client event_ids of the block
+ *   ["log", "big", offset, i]   chunk i of an envelope too large for a block (its line is empty)
+ *   ["log", "dl", seq]          dead letter {t, line} or {t, chunks}
+ *   ["log", "dlbig", seq, i]    chunk i of a large dead letter
+ *   ["log", "meta", name]       head, dlhead (next offset / sequence), first (oldest retained)
+ * The block's first offset (or the dead letter's sequence) is always the key's third part.
  * @module
  */
+import { PREFIX } from "./keyspace.ts";
+
+const L = PREFIX.log;
 
 export const KEY = {
-  block: (first: number): Deno.KvKey => ["ev", first],
-  idx: (first: number): Deno.KvKey => ["idx", first],
-  chunk: (offset: number, i: number): Deno.KvKey => ["big", offset, i],
-  deadLetter: (seq: number): Deno.KvKey => ["dl", seq],
-  deadLetterChunk: (seq: number, i: number): Deno.KvKey => ["dlbig", seq, i],
-  head: ["meta", "head"] as Deno.KvKey,
-  deadLetterHead: ["meta", "dlhead"] as Deno.KvKey,
-  first: ["meta", "first"] as Deno.KvKey,
+  block: (first: number): Deno.KvKey => [L, "ev", first],
+  idx: (first: number): Deno.KvKey => [L, "idx", first],
+  idxs: [L, "idx"] as Deno.KvKey,
+  chunk: (offset: number, i: number): Deno.KvKey => [L, "big", offset, i],
+  /** Chunks of one event (with offset), or from `offset` on (as a range start). */
+  chunks: (offset: number): Deno.KvKey => [L, "big", offset],
+  deadLetter: (seq: number): Deno.KvKey => [L, "dl", seq],
+  deadLetters: [L, "dl"] as Deno.KvKey,
+  deadLetterChunk: (seq: number, i: number): Deno.KvKey => [L, "dlbig", seq, i],
+  deadLetterChunks: (seq: number): Deno.KvKey => [L, "dlbig", seq],
+  head: [L, "meta", "head"] as Deno.KvKey,
+  deadLetterHead: [L, "meta", "dlhead"] as Deno.KvKey,
+  first: [L, "meta", "first"] as Deno.KvKey,
 };
+
+/** The offset or sequence number in a block, index, dead-letter or chunk key. */
+export function keyPosition(key: Deno.KvKey): number {
+  return key[2] as number;
+}
 
 /** Largest block or chunk value, leaving room under the 64 KiB value limit. */
 export const VALUE_BYTES = 60_000;
@@ -36,18 +50,18 @@ export interface BlockHeader {
   /** received_at of every event in the block (one commit). */
   readonly t: number;
   readonly topics: readonly string[];
-  /** Indices of lines stored as chunks under ["big", offset, i]. */
+  /** Indices of lines stored as chunks under KEY.chunk(offset, i). */
   readonly chunked?: readonly number[];
 }
 
-/** What ["idx", first] holds. */
+/** What KEY.idx(first) holds. */
 export interface IdxValue {
   readonly t: number;
   /** Client event_id per offset of the block; null where the bus generated the id. */
   readonly ids: readonly (string | null)[];
 }
 
-/** What ["dl", seq] holds. */
+/** What KEY.deadLetter(seq) holds. */
 export interface DeadLetterValue {
   readonly t: number;
   readonly line?: Uint8Array;

@@ -4,7 +4,7 @@
  * oldest offset it keeps, which appends never write.
  * @module
  */
-import { type DeadLetterValue, type IdxValue, KEY } from "./_blocks.ts";
+import { type DeadLetterValue, type IdxValue, KEY, keyPosition } from "./_blocks.ts";
 
 export interface Retention {
   /** Events older than this are deleted; 0 keeps them regardless of age. */
@@ -36,10 +36,12 @@ export async function sweepRetention(
   }
   if (oldest !== -Infinity) {
     const doomed: Deno.KvKey[] = [];
-    for await (const entry of kv.list<DeadLetterValue>({ prefix: ["dl"] })) {
+    for await (const entry of kv.list<DeadLetterValue>({ prefix: KEY.deadLetters })) {
       if (entry.value.t >= oldest) break;
       doomed.push(entry.key);
-      for await (const c of kv.list({ prefix: ["dlbig", entry.key[1]] })) doomed.push(c.key);
+      for await (const c of kv.list({ prefix: KEY.deadLetterChunks(keyPosition(entry.key)) })) {
+        doomed.push(c.key);
+      }
     }
     await deleteAll(kv, doomed, null);
   }
@@ -55,8 +57,8 @@ async function expiredBlocks(
 ): Promise<{ doomed: Deno.KvKey[]; blocks: number; first: number; more: boolean }> {
   const doomed: Deno.KvKey[] = [];
   const starts: { first: number; t: number }[] = [];
-  for await (const e of kv.list<IdxValue>({ prefix: ["idx"] }, { limit: BLOCKS_PER_PAGE + 1 })) {
-    starts.push({ first: e.key[1] as number, t: e.value.t });
+  for await (const e of kv.list<IdxValue>({ prefix: KEY.idxs }, { limit: BLOCKS_PER_PAGE + 1 })) {
+    starts.push({ first: keyPosition(e.key), t: e.value.t });
   }
   let blocks = 0;
   // A block ends where the next begins (the last one at the head).
@@ -65,7 +67,9 @@ async function expiredBlocks(
     const end = starts[blocks + 1]?.first ?? limits.head;
     if (t >= limits.oldest && end > limits.keepFrom) break;
     doomed.push(KEY.block(first), KEY.idx(first));
-    for await (const c of kv.list({ start: ["big", first], end: ["big", end] })) doomed.push(c.key);
+    for await (const c of kv.list({ start: KEY.chunks(first), end: KEY.chunks(end) })) {
+      doomed.push(c.key);
+    }
   }
   const first = starts[blocks]?.first ?? limits.head;
   return { doomed, blocks, first, more: blocks === BLOCKS_PER_PAGE };

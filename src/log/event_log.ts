@@ -1,8 +1,10 @@
 /**
- * Everything ingest/ and http/ know about storage. Deno KV backs it now (kv_event_log.ts); a
- * NATS JetStream log for clusters can implement the same interface later.
+ * The event log seam: everything above src/log/ knows about the log. Deno KV (kv_event_log.ts)
+ * and memory (memory_event_log.ts) implement it; every implementation passes the conformance
+ * suite in tests/log/_storage_cases.ts unchanged.
  * @module
  */
+import { BusError } from "../errors.ts";
 import type { TopicMatcher } from "./topic_pattern.ts";
 
 /** One lenient-parse fix, relative to the event it belongs to. */
@@ -85,19 +87,36 @@ export interface LogBounds {
   readonly head: number;
 }
 
-/** Thrown by append when the commit pipeline already holds too much (callers answer 429). */
-export class LogSaturatedError extends Error {
-  constructor(readonly pendingEvents: number) {
-    super(`the event log has ${pendingEvents} events waiting for a commit`);
-    this.name = "LogSaturatedError";
-  }
+/** Per topic: events stored (duplicates not counted) and the newest offset. */
+export interface TopicStats {
+  readonly name: string;
+  readonly events: number;
+  readonly lastOffset: number;
 }
+
+/** Seconds a client is asked to wait when the log is saturated. */
+const SATURATED_RETRY_AFTER_S = 1;
+
+/**
+ * What append throws when the commit pipeline already holds too much: an `over_limit` BusError,
+ * so every surface maps it like any other (429 / resource_exhausted) with no special case.
+ */
+export function logSaturated(pendingEvents: number): BusError {
+  return new BusError(
+    "over_limit",
+    "The event log is saturated; retry shortly",
+    { retryAfterS: SATURATED_RETRY_AFTER_S, details: [{ pending_events: pendingEvents }] },
+  );
+}
+
+/** Called with the new head and the events this advance made durable (see EventLog.onHead). */
+export type HeadListener = (head: number, events: readonly StoredEvent[]) => void;
 
 export interface EventLog {
   /**
    * Stores events and dead letters. Resolves once all of them are durable; offsets are gapless
    * and increasing; an event whose client event_id is already stored is not stored again.
-   * @throws {LogSaturatedError} when the commit pipeline is full
+   * @throws {BusError} `over_limit` (see logSaturated) when the commit pipeline is full
    */
   append(request: AppendRequest): Promise<AppendResult>;
   /** Stored events from offset `from` on, in offset order. */
@@ -106,12 +125,20 @@ export interface EventLog {
   readDeadLetters(from: number, limit: number): AsyncIterable<string>;
   bounds(): LogBounds;
   /**
+   * The first offset whose event was received at or after `epochMs` (received_at never
+   * decreases along the log); `head` when there is none, `first` when all are.
+   */
+  offsetAtTime(epochMs: number): Promise<number>;
+  /** Per topic (matching `topics`, all when absent), sorted by name; covers every durable event. */
+  topicStats(topics?: TopicMatcher): Promise<TopicStats[]>;
+  /**
    * Calls `listener` whenever the head advances (events up to head - 1 are readable), with the
    * events that this advance made durable when the implementation has them in memory (never any
    * at or past head; possibly none); returns the function that stops it. Listeners must not
-   * block: they run inside the commit path.
+   * block: they run inside the commit path. A listener that throws is reported to the log's
+   * error callback and stays subscribed; the commit is not affected.
    */
-  onHead(listener: (head: number, events: readonly StoredEvent[]) => void): () => void;
+  onHead(listener: HeadListener): () => void;
   /** Finishes pending commits, stops background work and closes the store. */
   close(): Promise<void>;
 }

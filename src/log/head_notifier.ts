@@ -3,17 +3,16 @@
  * run synchronously inside the commit path, so they must only schedule work, never do it.
  * @module
  */
-
-import type { StoredEvent } from "./event_log.ts";
-
-/**
- * Called with the new head (the next offset the log will assign) and, when the log has them in
- * memory, the events of the commit round (some may lie at or past `head`: ignore those).
- */
-export type HeadListener = (head: number, events: readonly StoredEvent[]) => void;
+import type { HeadListener, StoredEvent } from "./event_log.ts";
 
 export class HeadNotifier {
   readonly #listeners = new Set<HeadListener>();
+  readonly #onError: (err: unknown) => void;
+
+  /** `onError` hears a listener's exception; the commit path never sees it. */
+  constructor(onError: (err: unknown) => void = () => {}) {
+    this.#onError = onError;
+  }
 
   /** Adds a listener; the returned function removes it. */
   listen(listener: HeadListener): () => void {
@@ -25,8 +24,8 @@ export class HeadNotifier {
     for (const listener of this.#listeners) {
       try {
         listener(head, events);
-      } catch {
-        // A listener's failure is its own; the commit path must not see it.
+      } catch (err) {
+        this.#onError(new Error("a head listener failed", { cause: err }));
       }
     }
   }

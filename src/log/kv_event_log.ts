@@ -9,11 +9,13 @@ import {
   type AppendResult,
   type EventLog,
   type EventOutcome,
+  type HeadListener,
   type LogBounds,
-  LogSaturatedError,
+  logSaturated,
   type NewEvent,
   type ReadOptions,
   type StoredEvent,
+  type TopicStats,
 } from "./event_log.ts";
 import {
   BlockWriter,
@@ -22,25 +24,20 @@ import {
   decodeBlock,
   type IdxValue,
   KEY,
+  keyPosition,
   VALUE_BYTES,
 } from "./_blocks.ts";
 import { idHash, IdIndex } from "./_id_index.ts";
-import { type Retention, sweepRetention } from "./_retention.ts";
+import { sweepRetention } from "./_retention.ts";
+import { deadLetterJson, envelopeJson } from "./envelope_json.ts";
 import { HeadNotifier } from "./head_notifier.ts";
+import { KvTopicStats } from "./kv_topic_stats.ts";
+import type { LogOptions } from "./stores.ts";
+import type { TopicMatcher } from "./topic_pattern.ts";
 
-/** Told about every commit, for metrics. */
-export interface CommitObserver {
-  committed(unit: { events: number; bytes: number; seconds: number; head: number }): void;
-}
-
-export interface KvEventLogOptions {
-  readonly retention: Retention & { readonly dedupeWindowMs: number; dedupeMaxIds: number };
-  /** Events waiting for a commit above which append() refuses (LogSaturatedError). */
-  readonly maxPendingEvents: number;
-  readonly observer?: CommitObserver;
+export interface KvEventLogOptions extends LogOptions {
   /** How often retention and dedupe expiry run. */
   readonly sweepIntervalMs?: number;
-  readonly onBackgroundError?: (err: unknown) => void;
 }
 
 interface Pending {
@@ -82,7 +79,8 @@ export class KvEventLog implements EventLog {
   readonly #opts: KvEventLogOptions;
   readonly #index = new IdIndex();
   readonly #scratch = new Uint8Array(VALUE_BYTES);
-  readonly #heads = new HeadNotifier();
+  readonly #heads: HeadNotifier;
+  #topics: KvTopicStats | null = null;
   /** (offset, received_at) at most once a second: maps the dedupe window to offsets. */
   readonly #marks: { offset: number; t: number }[] = [];
   #head = 0;
@@ -111,12 +109,14 @@ export class KvEventLog implements EventLog {
   private constructor(kv: Deno.Kv, opts: KvEventLogOptions) {
     this.#kv = kv;
     this.#opts = opts;
+    this.#heads = new HeadNotifier(opts.onBackgroundError);
   }
 
   /** Loads positions and the dedupe index, removes debris of an interrupted commit. */
   static async open(kv: Deno.Kv, opts: KvEventLogOptions): Promise<KvEventLog> {
     const log = new KvEventLog(kv, opts);
     await log.#load();
+    log.#topics = await KvTopicStats.open(kv, log, (err) => opts.onBackgroundError?.(err));
     log.#sweepTimer = setInterval(
       () => log.#sweep(),
       opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
@@ -129,8 +129,27 @@ export class KvEventLog implements EventLog {
     return { first: this.#first, head: this.#head };
   }
 
-  onHead(listener: (head: number, events: readonly StoredEvent[]) => void): () => void {
+  onHead(listener: HeadListener): () => void {
     return this.#heads.listen(listener);
+  }
+
+  async offsetAtTime(epochMs: number): Promise<number> {
+    // Binary search over reads: received_at never decreases along the log.
+    let lo = this.#first;
+    let hi = this.#head; // the answer lies in [lo, hi]
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      let at: StoredEvent | undefined;
+      for await (const e of this.read(mid, { limit: 1 })) at = e;
+      if (!at) return hi;
+      if (at.receivedAt >= epochMs) hi = Math.min(mid, at.offset);
+      else lo = at.offset + 1;
+    }
+    return lo;
+  }
+
+  topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {
+    return this.#topics!.list(topics);
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
@@ -138,7 +157,7 @@ export class KvEventLog implements EventLog {
     if (this.#failure) return Promise.reject(this.#failure);
     const n = size(request);
     if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
-      return Promise.reject(new LogSaturatedError(this.#pendingEvents));
+      return Promise.reject(logSaturated(this.#pendingEvents));
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
@@ -158,7 +177,7 @@ export class KvEventLog implements EventLog {
       { batchSize: 16 },
     );
     for await (const entry of iter) {
-      const first = entry.key[1] as number;
+      const first = keyPosition(entry.key);
       const { header, lines } = decodeBlock(entry.value);
       for (let i = Math.max(0, offset - first); i < lines.length; i++) {
         const topic = header.topics[i];
@@ -178,13 +197,13 @@ export class KvEventLog implements EventLog {
       end: KEY.deadLetter(Number.MAX_SAFE_INTEGER),
     }, { limit });
     for await (const entry of iter) {
-      const seq = entry.key[1] as number;
+      const seq = keyPosition(entry.key);
       if (entry.value.line) {
         yield decoder.decode(entry.value.line);
         continue;
       }
       const parts: Uint8Array[] = [];
-      for await (const c of this.#kv.list<Uint8Array>({ prefix: ["dlbig", seq] })) {
+      for await (const c of this.#kv.list<Uint8Array>({ prefix: KEY.deadLetterChunks(seq) })) {
         parts.push(c.value);
       }
       yield decoder.decode(concat(parts));
@@ -196,6 +215,7 @@ export class KvEventLog implements EventLog {
     clearInterval(this.#sweepTimer);
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
     await this.#sweeping;
+    await this.#topics?.close();
   }
 
   // ---- write path ----
@@ -288,7 +308,7 @@ export class KvEventLog implements EventLog {
       });
       const deadLetterSeqs = p.request.deadLetters.map((dl) => {
         const seq = writer.nextDeadLetterSeq;
-        writer.addDeadLetter(JSON.stringify({ seq, received_at: receivedAt, ...dl }));
+        writer.addDeadLetter(deadLetterJson(dl, seq, receivedAt));
         needDeadLetterHead = seq + 1;
         return seq;
       });
@@ -375,6 +395,7 @@ export class KvEventLog implements EventLog {
       seconds: (performance.now() - issuedAt) / 1000,
       head: unit.head,
     });
+    this.#topics?.add(fresh);
     this.#heads.notify(unit.head, fresh);
   }
 
@@ -424,13 +445,13 @@ export class KvEventLog implements EventLog {
       reverse: true,
       limit: 1,
     });
-    for await (const entry of iter) return entry.key[1] as number;
+    for await (const entry of iter) return keyPosition(entry.key);
     return offset;
   }
 
   async #readChunks(offset: number): Promise<string> {
     const parts: Uint8Array[] = [];
-    for await (const c of this.#kv.list<Uint8Array>({ prefix: ["big", offset] })) {
+    for await (const c of this.#kv.list<Uint8Array>({ prefix: KEY.chunks(offset) })) {
       parts.push(c.value);
     }
     return decoder.decode(concat(parts));
@@ -454,9 +475,9 @@ export class KvEventLog implements EventLog {
     const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
     const since = Date.now() - dedupeWindowMs;
     const marks: { offset: number; t: number }[] = [];
-    const iter = this.#kv.list<IdxValue>({ prefix: ["idx"] }, { reverse: true, batchSize: 256 });
+    const iter = this.#kv.list<IdxValue>({ prefix: KEY.idxs }, { reverse: true, batchSize: 256 });
     for await (const entry of iter) {
-      const first = entry.key[1] as number;
+      const first = keyPosition(entry.key);
       if (entry.value.t < since || this.#head - first > dedupeMaxIds) break;
       entry.value.ids.forEach((id, i) => {
         if (id !== null) this.#index.insert(idHash(id), first + i);
@@ -471,12 +492,12 @@ export class KvEventLog implements EventLog {
   /** Chunks written for events or dead letters whose commit never completed. */
   async #removeDebris(): Promise<void> {
     const stale: Deno.KvKey[] = [];
-    for await (const e of this.#kv.list({ start: ["big", this.#head], end: ["big", Infinity] })) {
-      stale.push(e.key);
-    }
-    const dlEnd = ["dlbig", Infinity];
-    for await (const e of this.#kv.list({ start: ["dlbig", this.#deadLetterHead], end: dlEnd })) {
-      stale.push(e.key);
+    const ranges = [
+      { start: KEY.chunks(this.#head), end: KEY.chunks(Infinity) },
+      { start: KEY.deadLetterChunks(this.#deadLetterHead), end: KEY.deadLetterChunks(Infinity) },
+    ];
+    for (const range of ranges) {
+      for await (const e of this.#kv.list(range)) stale.push(e.key);
     }
     for (let i = 0; i < stale.length; i += 500) {
       const op = this.#kv.atomic();
@@ -504,22 +525,6 @@ export class KvEventLog implements EventLog {
       this.#sweeping = null;
     });
   }
-}
-
-function envelopeJson(ev: NewEvent, offset: number, receivedAt: number): string {
-  const env: Record<string, unknown> = { offset, event_id: ev.event_id, type: ev.type };
-  if (ev.subtype !== undefined) env.subtype = ev.subtype;
-  env.topic = ev.topic;
-  env.source = ev.source;
-  env.version = ev.version;
-  if (ev.priority !== undefined) env.priority = ev.priority;
-  env.client_timestamp = ev.client_timestamp;
-  env.received_at = receivedAt;
-  if (ev.batch_id !== undefined) env.batch_id = ev.batch_id;
-  env.payload = ev.payload;
-  if (ev.extras) env.extras = ev.extras;
-  if (ev.repairs?.length) env.repairs = ev.repairs;
-  return JSON.stringify(env);
 }
 
 /** What an append counts against the pending limit. */

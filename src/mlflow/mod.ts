@@ -12,12 +12,10 @@ import { mlflowMounts } from "./api.ts";
 import { ArtifactStore } from "./artifacts.ts";
 import { busPublisher } from "./publisher.ts";
 import { Registry } from "./registry.ts";
-import type { TrackingStore } from "./store.ts";
+import type { TrackingStore } from "../log/mod.ts";
 import { Tracking } from "./tracking.ts";
 import { comparePageMount } from "./compare_page.ts";
 
-export { KvTrackingStore } from "./kv_store.ts";
-export { MemoryTrackingStore, type TrackingStore } from "./store.ts";
 export { Tracking } from "./tracking.ts";
 export { Registry } from "./registry.ts";
 

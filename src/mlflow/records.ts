@@ -3,7 +3,7 @@
  * with (proto3 JSON: empty lists and unset fields are left out).
  * @module
  */
-import type { StoreKey } from "./store.ts";
+import type { StoreKey } from "../log/mod.ts";
 
 export type Lifecycle = "active" | "deleted";
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";

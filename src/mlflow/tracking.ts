@@ -43,7 +43,7 @@ import {
   sortBy,
   taggedEntityField,
 } from "./search.ts";
-import type { StoreWrite, TrackingStore } from "./store.ts";
+import type { StoreWrite, TrackingStore } from "../log/mod.ts";
 import type { Publish } from "./publisher.ts";
 import { Serial } from "./serial.ts";
 

@@ -1,11 +1,11 @@
 /**
- * BusError (and a saturated log) as Connect/gRPC errors, for every registered service: one
- * interceptor, so the coordinator's RPCs get the same mapping as the EventBus's.
+ * BusError as Connect/gRPC errors, for every registered service: one interceptor, so the
+ * coordinator's RPCs get the same mapping as the EventBus's (a saturated log is an `over_limit`
+ * BusError like any other).
  * @module
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { BusError, type ErrorKind } from "../errors.ts";
-import { LogSaturatedError } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
 
 /** Connect code of each kind (not one-to-one with HTTP: Connect has no "payload too large"). */
@@ -29,12 +29,6 @@ export function toConnectError(err: unknown, logger: Logger): ConnectError {
     const retry = err.opts.retryAfterS;
     const metadata = retry === undefined ? undefined : { "retry-after": String(retry) };
     return new ConnectError(err.message, CONNECT_CODE[err.kind], metadata);
-  }
-  if (err instanceof LogSaturatedError) {
-    // The REST answer is 429 with Retry-After: 1; the same hint travels as metadata.
-    return new ConnectError("The event log is saturated; retry shortly", Code.ResourceExhausted, {
-      "retry-after": "1",
-    });
   }
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
     return new ConnectError("The call was cancelled", Code.Canceled);

@@ -6,9 +6,10 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { BusError } from "../errors.ts";
-import type { Bus, Start } from "../bus/mod.ts";
+import type { Bus, Start, Subscription } from "../bus/mod.ts";
 import { CreditWindow } from "../bus/mod.ts";
 import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
+import { Channel } from "../channel.ts";
 import type { StoredEvent } from "../log/mod.ts";
 import { envelopeToMessage, messageToBatch } from "../proto/mod.ts";
 import {
@@ -69,26 +70,27 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     }
   }
 
+  /**
+   * One subscription with credits and acks, plus publishing, on one bidirectional stream. Two
+   * loops feed one outbox: the reader handles client messages in order; the delivery loop
+   * (started by the subscribe message) sends events while the client has granted credits.
+   */
   async function* stream(
     requests: AsyncIterable<StreamRequest>,
     ctx: HandlerContext,
   ): AsyncIterable<StreamResponse> {
     const protocol = ctx.protocolName;
     const credits = new CreditWindow(deps.maxCredits);
-    const outbox: StreamResponse[] = [];
-    const wake = new Wake();
+    const outbox = new Channel<StreamResponse>();
+    // Ends the delivery loop when the call ends, however it ends.
     const stop = new AbortController();
     const onAbort = () => {
       stop.abort(ctx.signal.reason);
-      wake.notify();
+      outbox.close();
     };
     ctx.signal.addEventListener("abort", onAbort, { once: true });
-    let sub: Awaited<ReturnType<Bus["subscribe"]>> | undefined;
+    let sub: Subscription | undefined;
     let subReq: SubscribeRequest | undefined;
-    let inputDone = false;
-    let failure: unknown;
-    let ended = false;
-    let fetching = false;
     let held = 0; // credits counted in the metrics
 
     const grant = (n: number) => {
@@ -96,16 +98,39 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
       held += added;
       deps.onCredits?.(added);
     };
+    const deliver = async (s: Subscription, req: SubscribeRequest) => {
+      const max = batchSize(req.maxBatch);
+      while (!stop.signal.aborted) {
+        await credits.wait(stop.signal);
+        const batch = await s.next(Math.min(credits.available, max), stop.signal);
+        if (batch.length === 0) return outbox.close(); // the end offset is reached
+        credits.spend(batch.length);
+        held -= batch.length;
+        deps.onCredits?.(-batch.length);
+        outbox.push(create(StreamResponseSchema, {
+          kind: {
+            case: "events",
+            value: create(SubscribeResponseSchema, {
+              events: batch.map((e) => delivery(e, req.json)),
+            }),
+          },
+        }));
+        bus.delivered(protocol, batch.length);
+      }
+    };
     const reader = (async () => {
       for await (const r of requests) {
         const id = r.requestId;
         switch (r.kind.case) {
           case "subscribe": {
             if (sub) throw new BusError("malformed", "This stream already has a subscription");
-            subReq = r.kind.value.subscription;
-            if (!subReq) throw new BusError("malformed", "subscribe needs a subscription");
-            sub = await bus.subscribe(subscribeOptions(subReq, protocol));
+            const req = subReq = r.kind.value.subscription;
+            if (!req) throw new BusError("malformed", "subscribe needs a subscription");
+            const opened = sub = await bus.subscribe(subscribeOptions(req, protocol));
             grant(r.kind.value.initialCredits);
+            deliver(opened, req).catch((err) => {
+              if (!stop.signal.aborted) outbox.fail(err);
+            });
             break;
           }
           case "credit":
@@ -135,53 +160,13 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
           default:
             break;
         }
-        wake.notify();
       }
-    })().then(
-      () => inputDone = true,
-      (err) => failure ??= err,
-    ).finally(() => wake.notify());
+      // The client is done sending; without a subscription there is nothing more to answer.
+      if (!sub) outbox.close();
+    })().catch((err) => outbox.fail(err));
 
     try {
-      for (;;) {
-        if (failure !== undefined) throw failure;
-        if (stop.signal.aborted) return;
-        const next = outbox.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (ended || (inputDone && !sub)) return;
-        if (sub && !fetching && credits.available > 0) {
-          fetching = true;
-          const s = sub;
-          const max = Math.min(credits.available, batchSize(subReq?.maxBatch ?? 0));
-          s.next(max, stop.signal).then((batch) => {
-            if (batch.length === 0) {
-              ended = true;
-              return;
-            }
-            credits.spend(batch.length);
-            held -= batch.length;
-            deps.onCredits?.(-batch.length);
-            outbox.push(create(StreamResponseSchema, {
-              kind: {
-                case: "events",
-                value: create(SubscribeResponseSchema, {
-                  events: batch.map((e) => delivery(e, subReq?.json ?? false)),
-                }),
-              },
-            }));
-            bus.delivered(protocol, batch.length);
-          }, (err) => {
-            if (!stop.signal.aborted) failure ??= err;
-          }).finally(() => {
-            fetching = false;
-            wake.notify();
-          });
-        }
-        await wake.wait();
-      }
+      yield* outbox;
     } finally {
       stop.abort();
       ctx.signal.removeEventListener("abort", onAbort);
@@ -212,9 +197,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
         });
         return { first: BigInt(first), head: BigInt(head), groups };
       },
-      listTopics(req) {
+      async listTopics(req) {
         return {
-          topics: bus.topics(req.patterns).map((t) => ({
+          topics: (await bus.topics(req.patterns)).map((t) => ({
             name: t.name,
             events: BigInt(t.events),
             lastOffset: BigInt(t.lastOffset),
@@ -284,25 +269,4 @@ function batchSize(asked: number): number {
 
 function lastOffset(batch: readonly StoredEvent[]): number {
   return batch[batch.length - 1].offset;
-}
-
-/** A level-triggered wake-up: notify() before wait() is not lost. */
-class Wake {
-  #pending = false;
-  #resolve: (() => void) | null = null;
-
-  notify(): void {
-    const r = this.#resolve;
-    this.#resolve = null;
-    if (r) r();
-    else this.#pending = true;
-  }
-
-  wait(): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#resolve = resolve);
-  }
 }

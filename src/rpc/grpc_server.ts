@@ -7,6 +7,9 @@ import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { routerOptions, type RpcOptions, type ServiceRegistration } from "./services.ts";
 
+/** How long open sessions get to close on their own when the listener stops. */
+const SESSION_CLOSE_GRACE_MS = 2_000;
+
 export interface GrpcServerOptions extends RpcOptions {
   readonly host: string;
   /** 0 picks a free port. */
@@ -52,11 +55,15 @@ export async function startGrpcServer(
     port,
     close() {
       return new Promise<void>((done) => {
-        server.close(() => done());
-        for (const s of sessions) s.close();
-        setTimeout(() => {
+        // Sessions that have not closed within the grace period are destroyed.
+        const force = setTimeout(() => {
           for (const s of sessions) s.destroy();
-        }, 2_000).unref?.();
+        }, SESSION_CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
+        for (const s of sessions) s.close();
       });
     },
   };

@@ -266,7 +266,7 @@ export function batches(events: readonly ModEvent[], size = 200): string[] {
   return out;
 }
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,3 +1,4 @@
+import { BusError } from "../../src/errors.ts";
 import assert from "node:assert/strict";
 import { bestPlay, readGameState, score } from "../../src/balatro/mod.ts";
 
@@ -98,5 +99,8 @@ Deno.test("readGameState() maps stored joker values and Swashbuckler's sell valu
 });
 
 Deno.test("readGameState() refuses an out-of-game payload", () => {
-  assert.throws(() => readGameState({ in_game: false, phase: "MENU" }), TypeError);
+  assert.throws(
+    () => readGameState({ in_game: false, phase: "MENU" }),
+    (err) => err instanceof BusError && err.kind === "malformed",
+  );
 });

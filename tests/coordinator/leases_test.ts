@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Coordinator } from "../../src/coordinator/coordinator.ts";
 import { parseCoordinatorConfig } from "../../src/coordinator/coordinator_config.ts";
 import type { LeaseEvent } from "../../src/coordinator/lease_pool.ts";
-import { KvStateStore, MemoryStateStore } from "../../src/coordinator/state_store.ts";
+import { KvStateStore, MemoryStateStore } from "../../src/log/mod.ts";
 import { ManualClock, settle } from "./_manual_clock.ts";
 
 const GPU = { devices: [{ name: "0", memory_mb: 24_000 }], weights: { training: 3, inference: 1 } };

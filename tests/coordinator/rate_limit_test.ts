@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Coordinator } from "../../src/coordinator/coordinator.ts";
 import { parseCoordinatorConfig } from "../../src/coordinator/coordinator_config.ts";
-import { MemoryStateStore } from "../../src/coordinator/state_store.ts";
+import { MemoryStateStore } from "../../src/log/mod.ts";
 import { ManualClock } from "./_manual_clock.ts";
 
 async function open(limiters: unknown, clock = new ManualClock(), store = new MemoryStateStore()) {

@@ -176,6 +176,17 @@ export function startBus(flags: string[] = [], opts: StartOptions = {}): Promise
   return RunningBus.start(flags, opts);
 }
 
+/** Runs main.ts with `args` to the end; its exit code and output. */
+export async function cli(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env,
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 export const FIXTURES = new URL("../testdata/balatromcp/", import.meta.url).pathname;
 
 export function fixture(name: string): Uint8Array<ArrayBuffer> {

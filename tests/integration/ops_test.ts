@@ -1,19 +1,8 @@
 // Operations: health, readiness, metrics, graceful shutdown, the CLI and its environment.
 import assert from "node:assert/strict";
-import { fixture, startBus } from "./_bus.ts";
+import { cli, fixture, startBus } from "./_bus.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const BATCH = "/api/v1/events/batch";
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("GET /health: the original shape plus the log head, uptime from process start", async () => {
   await using bus = await startBus();

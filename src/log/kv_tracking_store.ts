@@ -1,11 +1,11 @@
 /**
- * The tracking store in the bus's Deno KV, under the key prefix `["mlflow", …]`. The only module
- * of src/mlflow/ that knows Deno KV.
+ * The tracking store in the bus's Deno KV, under its own prefix (keyspace.ts).
  * @module
  */
-import type { StoreEntry, StoreKey, StoreWrite, TrackingStore } from "./store.ts";
+import { PREFIX as KEYSPACE } from "./keyspace.ts";
+import type { StoreEntry, StoreKey, StoreWrite, TrackingStore } from "./tracking_store.ts";
 
-const PREFIX = "mlflow";
+const PREFIX = KEYSPACE.tracking;
 // Deno KV refuses atomic operations above 1000 mutations or about 800 KiB; larger writes (a
 // full log-batch) are committed in parts, each durable before the next, all before the answer.
 const MAX_MUTATIONS = 500;

@@ -1,7 +1,7 @@
 /**
- * The tracking server's storage seam: an ordered key → JSON value map with atomic multi-key
- * writes. The tracking logic sees only this; `KvTrackingStore` keeps it in the bus's Deno KV,
- * `MemoryTrackingStore` in memory (tests, and a bus without a data dir).
+ * The experiment-tracking server's storage seam (src/mlflow/): an ordered key → JSON value map
+ * with durable multi-key writes. `KvTrackingStore` keeps it in the bus's Deno KV under its own
+ * prefix, `MemoryTrackingStore` in memory; every backend's {@linkcode Storage} bundle has one.
  * @module
  */
 

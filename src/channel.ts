@@ -1,0 +1,44 @@
+/**
+ * A queue between producers and one consumer that iterates it: push() adds, close() ends the
+ * iteration once what is queued has been taken, fail() ends it at once with an error. Built on
+ * Wakeup; imports nothing else, so any module may use it.
+ * @module
+ */
+import { Wakeup } from "./wakeup.ts";
+
+export class Channel<T> implements AsyncIterable<T> {
+  readonly #items: T[] = [];
+  readonly #wakeup = new Wakeup();
+  #closed = false;
+  #failure: { error: unknown } | null = null;
+
+  /** Queues an item; ignored once the channel is closed or failed. */
+  push(item: T): void {
+    if (this.#closed || this.#failure) return;
+    this.#items.push(item);
+    this.#wakeup.notify();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wakeup.notify();
+  }
+
+  /** Ends the iteration with `error` (queued items are dropped); the first failure wins. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#wakeup.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.#failure) throw this.#failure.error;
+      if (this.#items.length > 0) {
+        yield this.#items.shift()!;
+        continue;
+      }
+      if (this.#closed) return;
+      await this.#wakeup.wait();
+    }
+  }
+}
