@@ -8,6 +8,7 @@ import { startApp, VERSION } from "./src/app.ts";
 import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
 import { scoreCommand } from "./src/cli/score.ts";
 import { replayCommand } from "./src/cli/replay.ts";
+import { tokenCommand } from "./src/cli/token.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
@@ -20,6 +21,7 @@ Usage:
   jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
   jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
   jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
+  jimbot token create|revoke|list  bearer tokens (jimbot token --help)
   jimbot --help                this text
 
 Every option can also be set by the environment variable shown beside it; a flag wins.
@@ -45,6 +47,8 @@ async function main(args: string[]): Promise<number> {
       return await queryCommand(commandArgs);
     case "export":
       return await exportCommand(commandArgs);
+    case "token":
+      return await tokenCommand(commandArgs);
     case "help":
       write(USAGE);
       return 0;

@@ -23,6 +23,7 @@ import {
 } from "./rpc/mod.ts";
 import { coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
+import { guardedHandler, startAuth } from "./auth/mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
@@ -39,6 +40,12 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const startedAtMs = performance.now();
   await Deno.mkdir(config.dataDir, { recursive: true });
+  const auth = await startAuth(config.auth, {
+    host: config.host,
+    dataDir: config.dataDir,
+    tls: Boolean(config.tlsCertFile),
+    logger,
+  });
   const kvPath = `${config.dataDir}/jimbot.kv`;
   const kv = await Deno.openKv(kvPath);
   const metrics = new BusMetrics();
@@ -123,13 +130,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     port: config.port,
     onListen: ({ port }) => listening(port),
     ...tls,
-  }, handler);
+  }, guardedHandler(auth.guard, handler, logger));
   const port = await bound;
   const grpc = await startGrpcServer(services, {
     ...rpcOptions,
     host: config.host,
     port: config.grpcPort,
     tls,
+    guard: auth.guard,
   });
   ready = true;
   logger.info("listening", {
@@ -141,6 +149,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     logHead: log.bounds().head,
     version: VERSION,
   });
+  auth.announce(port);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -169,6 +178,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         await analytics?.stop();
         await log.close();
         kv.close();
+        auth.close();
         logger.info("stopped", { logHead: log.bounds().head });
       })();
       return stopping;

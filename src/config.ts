@@ -5,6 +5,7 @@
  */
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 import type { AnalyticsConfig } from "./analytics/mod.ts";
+import type { AuthConfig } from "./auth/mod.ts";
 
 /** Size and time limits on what clients may send. */
 export interface Limits {
@@ -61,6 +62,8 @@ export interface Config {
   readonly analytics: AnalyticsConfig;
   /** Publish advice.best_play / advice.blind_odds for each game.state.update with a hand. */
   readonly liveAdvice: boolean;
+  /** Tokens, browser protections and the mod's exemptions (docs/security.md). */
+  readonly auth: AuthConfig;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -214,6 +217,59 @@ export const OPTIONS: readonly OptionSpec[] = [
     if (v !== "true" && v !== "false") throw invalid(n, "true or false", v);
     d.liveAdvice = v === "true";
   }),
+  opt(
+    "tokens-file",
+    "bearer tokens file (jimbot token create)",
+    "<data-dir>/tokens.json",
+    (d, v) => {
+      d.auth.tokensFile = v;
+    },
+  ),
+  opt(
+    "allowed-hosts",
+    "Host names served besides loopback and IPs (comma-separated)",
+    "none",
+    (d, v) => {
+      d.auth.allowedHosts = list(v).map((h) => h.toLowerCase());
+    },
+  ),
+  opt(
+    "cors-origins",
+    "browser origins allowed to call the API (comma-separated)",
+    "none",
+    (d, v, n) => {
+      d.auth.corsOrigins = list(v).map((o) => {
+        if (!/^https?:\/\/[^/\s]+$/.test(o)) {
+          throw invalid(n, "origins such as http://localhost:5173", o);
+        }
+        return o;
+      });
+    },
+  ),
+  opt(
+    "anonymous-loopback",
+    "loopback non-browser clients ingest and poll without a token",
+    "true",
+    (d, v, n) => {
+      d.auth.anonymousLoopback = bool(v, n);
+    },
+  ),
+  opt(
+    "mod-allow",
+    "networks that ingest and poll without a token (10.0.2.0/24,…)",
+    "none",
+    (d, v) => {
+      d.auth.modAllow = list(v);
+    },
+  ),
+  opt(
+    "allow-insecure-network",
+    "listen on a network address without tokens (true/false)",
+    "false",
+    (d, v, n) => {
+      d.auth.allowInsecureNetwork = bool(v, n);
+    },
+  ),
 ];
 
 /** The configuration with every default. */
@@ -256,6 +312,14 @@ export function defaultConfig(): Config {
       postgresUrl: "",
     },
     liveAdvice: true,
+    auth: {
+      tokensFile: "",
+      allowedHosts: [],
+      corsOrigins: [],
+      anonymousLoopback: true,
+      modAllow: [],
+      allowInsecureNetwork: false,
+    },
   };
 }
 
@@ -317,6 +381,15 @@ function opt(flag: string, help: string, defaultText: string, set: Setter): Opti
 
 function invalid(name: string, expected: string, got: string): ConfigError {
   return new ConfigError(`Cannot start: ${name} must be ${expected}: got "${got}"`);
+}
+
+function bool(value: string, name: string): boolean {
+  if (value !== "true" && value !== "false") throw invalid(name, "true or false", value);
+  return value === "true";
+}
+
+function list(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 function integer(value: string, name: string, min: number, max: number): number {

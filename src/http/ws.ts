@@ -18,6 +18,7 @@ import type { Limits } from "../config.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
 import type { Mount } from "./handler.ts";
 import { parseStart, parseTopics } from "./_stream_params.ts";
+import { type Identity, identityOf, requireScope } from "../auth/mod.ts";
 
 export const WS_PATH = "/api/v1/ws";
 /** Above this many unsent bytes the socket stops reading the log until the client catches up. */
@@ -45,7 +46,7 @@ export function wsMount(deps: WsDeps): Mount {
         throw new BusError("malformed", `${WS_PATH} needs a WebSocket upgrade request`);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
-      const session = new WsSession(socket, deps);
+      const session = new WsSession(socket, deps, identityOf(req));
       if (/^(1|true)$/.test(url.searchParams.get("commands") ?? "")) session.pushCommands();
       return response;
     },
@@ -62,7 +63,7 @@ class WsSession {
   #taking = false;
   #takeAgain = false;
 
-  constructor(socket: WebSocket, deps: WsDeps) {
+  constructor(socket: WebSocket, deps: WsDeps, readonly identity: Identity) {
     this.#socket = socket;
     this.#deps = deps;
     socket.onmessage = (e) => this.#onMessage(e.data);
@@ -102,7 +103,10 @@ class WsSession {
 
   async #dispatch(msg: Record<string, unknown>): Promise<void> {
     const id = msg.id;
-    switch (msg.op) {
+    // The upgrade proved some identity; each op needs its own scope (docs/security.md).
+    const op = msg.op;
+    requireScope(this.identity, op === undefined ? "ingest" : op === "commands" ? "poll" : "read");
+    switch (op) {
       case "subscribe":
         return await this.#subscribe(msg);
       case "ack": {

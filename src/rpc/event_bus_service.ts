@@ -6,6 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { BusError } from "../errors.ts";
+import { IDENTITY_KEY, requireScope } from "../auth/mod.ts";
 import type { Bus, Start } from "../bus/mod.ts";
 import { CreditWindow } from "../bus/mod.ts";
 import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
@@ -74,6 +75,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     ctx: HandlerContext,
   ): AsyncIterable<StreamResponse> {
     const protocol = ctx.protocolName;
+    const identity = ctx.values.get(IDENTITY_KEY);
     const credits = new CreditWindow(deps.maxCredits);
     const outbox: StreamResponse[] = [];
     const wake = new Wake();
@@ -101,6 +103,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
         const id = r.requestId;
         switch (r.kind.case) {
           case "subscribe": {
+            requireScope(identity, "read");
             if (sub) throw new BusError("malformed", "This stream already has a subscription");
             subReq = r.kind.value.subscription;
             if (!subReq) throw new BusError("malformed", "subscribe needs a subscription");
@@ -124,6 +127,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
             break;
           }
           case "publish": {
+            requireScope(identity, "ingest");
             // Awaited: one publish at a time per stream keeps the answers bounded.
             const published = await publish(r.kind.value);
             outbox.push(create(StreamResponseSchema, {

@@ -5,13 +5,19 @@
  */
 import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createContextValues } from "@connectrpc/connect";
+import { type Guard, type Identity, IDENTITY_KEY, PUBLIC } from "../auth/mod.ts";
 import { routerOptions, type RpcOptions, type ServiceRegistration } from "./services.ts";
+import { CONNECT_CODE } from "./errors.ts";
+import { BusError } from "../errors.ts";
 
 export interface GrpcServerOptions extends RpcOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** The same check the main port runs before routing (docs/security.md). */
+  readonly guard: Guard;
 }
 
 export interface RunningGrpcServer {
@@ -24,12 +30,23 @@ export async function startGrpcServer(
   services: readonly ServiceRegistration[],
   opts: GrpcServerOptions,
 ): Promise<RunningGrpcServer> {
-  const handler = connectNodeAdapter({
+  const identities = new WeakMap<object, Identity>();
+  const routed = connectNodeAdapter({
     ...routerOptions(opts),
     routes: (router) => {
       for (const register of services) register(router);
     },
+    contextValues: (req) => createContextValues().set(IDENTITY_KEY, identities.get(req) ?? PUBLIC),
   });
+  const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    try {
+      identities.set(req, opts.guard.check(guardRequest(req, opts.tls !== undefined)));
+    } catch (err) {
+      refuse(res, err);
+      return;
+    }
+    routed(req, res);
+  };
   const sessions = new Set<http2.Http2Session>();
   const server = opts.tls
     ? http2.createSecureServer(
@@ -60,4 +77,32 @@ export async function startGrpcServer(
       });
     },
   };
+}
+
+function guardRequest(req: http2.Http2ServerRequest, tls: boolean) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const authority = req.headers[":authority"] ?? req.headers.host ?? "localhost";
+  headers.set("host", authority);
+  return {
+    method: req.method,
+    url: new URL(req.url, `${tls ? "https" : "http"}://${authority}`),
+    headers,
+    remoteAddr: req.socket?.remoteAddress ?? "",
+  };
+}
+
+/** A trailers-only gRPC answer with the refusal's status. */
+function refuse(res: http2.Http2ServerResponse, err: unknown): void {
+  const kind = err instanceof BusError ? err.kind : "internal";
+  const message = err instanceof Error ? err.message : String(err);
+  res.writeHead(200, {
+    "content-type": "application/grpc",
+    "grpc-status": String(CONNECT_CODE[kind]),
+    "grpc-message": encodeURIComponent(message),
+  });
+  res.end();
 }

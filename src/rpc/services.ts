@@ -4,13 +4,14 @@
  * A service area exports one `ServiceRegistration`; nothing here knows which services exist.
  * @module
  */
-import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import {
   type UniversalHandler,
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.ts";
+import { IDENTITY_KEY, identityOf } from "../auth/mod.ts";
 import { errorInterceptor } from "./errors.ts";
 
 /** Adds one service (or a few RPCs) to a router: `(router) => router.service(Desc, impl)`. */
@@ -55,7 +56,11 @@ export function createFetchRpcHandler(
       const handler = byPath.get(path);
       if (!handler) return null;
       return (async () => {
-        const ureq = universalServerRequestFromFetch(req, {});
+        // The identity the guard gave the request reaches the services as a context value.
+        const ureq = {
+          ...universalServerRequestFromFetch(req, {}),
+          contextValues: createContextValues().set(IDENTITY_KEY, identityOf(req)),
+        };
         return universalServerResponseToFetch(await handler(ureq));
       })();
     },

@@ -73,6 +73,7 @@ Deno.test("ResourceCoordinator: a Python client acquires, renews, releases a GPU
   await using bus = await startBus(["--gpu=0:8000"]);
   const out = await new Deno.Command("/usr/bin/python3", {
     args: [PYTHON_CLIENT, bus.url, String(bus.grpcPort)],
+    env: { JIMBOT_TOKEN: bus.token },
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -1,0 +1,13 @@
+/** Identity, scopes and the request guard (docs/security.md). */
+export { type AuthConfig, type RunningAuth, startAuth, tokensPath } from "./start.ts";
+export { guardedHandler } from "./guarded_handler.ts";
+export { Guard, type GuardRequest } from "./guard.ts";
+export {
+  attachIdentity,
+  type Identity,
+  IDENTITY_KEY,
+  identityOf,
+  PUBLIC,
+  requireScope,
+} from "./identity.ts";
+export { MOD_SCOPES, parseScopes, type Scope, SCOPES } from "./scopes.ts";
