@@ -140,6 +140,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     guard: auth.guard,
   });
   ready = true;
+  auth.announce(port);
   logger.info("listening", {
     host: config.host,
     port,
@@ -149,7 +150,6 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     logHead: log.bounds().head,
     version: VERSION,
   });
-  auth.announce(port);
 
   let stopping: Promise<void> | null = null;
   return {

@@ -63,7 +63,8 @@ export class Guard {
     const identity = this.identify(req);
     if (need === "public") return identity;
     if (need === "any" ? identity.scopes.size > 0 : allows(identity.scopes, need)) return identity;
-    if (identity.scopes.size === 0) {
+    // No token or session was presented: the mod's exemptions are not a credential.
+    if (identity.via !== "token" && identity.via !== "session") {
       throw new BusError(
         "unauthenticated",
         `This needs a token with the "${need}" scope: send Authorization: Bearer <token> ` +

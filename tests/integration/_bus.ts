@@ -14,6 +14,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** The admin token already in the data dir's tokens file (a restart keeps it). */
   readonly token?: string;
+  /** Start with no tokens file at all (the token is then ""). */
+  readonly withoutToken?: boolean;
 }
 
 export class RunningBus {
@@ -59,7 +61,7 @@ export class RunningBus {
 
   static async start(flags: string[] = [], opts: StartOptions = {}): Promise<RunningBus> {
     const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "jimbot-test-" });
-    let token = opts.token;
+    let token = opts.withoutToken ? "" : opts.token;
     if (token === undefined) {
       const made = newToken("test-admin", ["admin"]);
       await writeTokensFile(`${dataDir}/tokens.json`, [made.entry]);
