@@ -297,3 +297,67 @@ async function waitForToken(url: string, token: string): Promise<void> {
   }
   throw new Error("the bus did not pick up the new token");
 }
+
+Deno.test("coordinator: leases and reservations belong to their identity; commits are bounded", async () => {
+  const config = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      memory: { total_mb: 4096 },
+      limiters: { claude: { requests_per_minute: 50, input_tokens_per_minute: 40000 } },
+    }),
+  );
+  try {
+    await using bus = await startBus([`--coordinator-config=${config}`, "--gpu=0:8000"]);
+    const other = await tokenCli(bus.dataDir, ["create", "--name", "x", "--scopes", "coordinator"]);
+    await waitForToken(bus.url, other);
+    const call = (token: string, method: string, body: unknown) =>
+      bus.post(`/jimbot.coordinator.v1.ResourceCoordinator/${method}`, JSON.stringify(body), {
+        authorization: `Bearer ${token}`,
+      });
+    const lease = await call(bus.token, "Acquire", {
+      resource: "memory",
+      amount: 100,
+      component: "graph",
+      ttlMs: 60000,
+    });
+    const leaseId = lease.json.lease.leaseId;
+    assert.match(leaseId, /^[0-9a-f-]{36}$/, "a lease id is a random UUID");
+    const stolen = await call(other, "Release", { leaseId });
+    assert.equal(stolen.status, 403, stolen.text);
+    assert.equal(stolen.json.code, "permission_denied");
+    assert.equal((await call(other, "Renew", { leaseId })).json.code, "permission_denied");
+    assert.equal((await call(bus.token, "Release", { leaseId })).json.released, true);
+
+    const reserved = await call(bus.token, "Reserve", {
+      limiter: "claude",
+      estimatedInputTokens: 100,
+    });
+    const reservationId = reserved.json.reservationId;
+    assert.match(reservationId, /^claude:1:[0-9a-f]{16}$/);
+    const foreign = await call(other, "Commit", { reservationId, actualInputTokens: 10 });
+    assert.equal(foreign.json.code, "permission_denied", foreign.text);
+    const guessed = await call(other, "Commit", {
+      reservationId: "claude:1",
+      actualInputTokens: 1,
+    });
+    assert.equal(guessed.json.code, "invalid_argument");
+    const flood = await call(bus.token, "Commit", { reservationId, actualInputTokens: 4294967295 });
+    assert.equal(flood.json.code, "invalid_argument", "a commit cannot take more than a bucket");
+    const fair = await call(bus.token, "Commit", { reservationId, actualInputTokens: 120 });
+    assert.equal(fair.status, 200, fair.text);
+    assert.equal(fair.json.corrected, true);
+    const next = await call(other, "Reserve", { limiter: "claude", estimatedInputTokens: 10 });
+    assert.equal(next.json.allowed, true, "the limiter still serves everyone");
+
+    // Per-identity cap: one identity cannot hold every lease slot.
+    let denied = "";
+    for (let i = 0; i < 40 && denied === ""; i++) {
+      const r = await call(other, "Acquire", { resource: "memory", amount: 1, component: "c" });
+      if (r.json.state === "LEASE_STATE_DENIED") denied = r.json.reason;
+    }
+    assert.match(denied, /hold or wait for 32 leases/);
+  } finally {
+    await Deno.remove(config);
+  }
+});
