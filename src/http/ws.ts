@@ -9,7 +9,7 @@
  * @module
  */
 import { BusError } from "../errors.ts";
-import type { Bus, Subscription } from "../bus/mod.ts";
+import { type Bus, checkGroupCommit, type Subscription } from "../bus/mod.ts";
 import type { CommandQueue } from "../commands/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
 import { LogSaturatedError } from "../log/mod.ts";
@@ -117,6 +117,12 @@ class WsSession {
         if (!Number.isSafeInteger(offset) || offset < 0) {
           throw new BusError("malformed", '"offset" must be a non-negative integer');
         }
+        checkGroupCommit(
+          this.#deps.bus.groups.all(),
+          this.#group,
+          offset,
+          this.#deps.bus.log.bounds(),
+        );
         this.#deps.bus.groups.ack(this.#group, offset);
         return;
       }

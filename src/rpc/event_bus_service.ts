@@ -8,7 +8,7 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { BusError } from "../errors.ts";
 import { IDENTITY_KEY, requireScope } from "../auth/mod.ts";
 import type { Bus, Start } from "../bus/mod.ts";
-import { CreditWindow } from "../bus/mod.ts";
+import { checkGroupCommit, CreditWindow } from "../bus/mod.ts";
 import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
 import type { StoredEvent } from "../log/mod.ts";
 import { envelopeToMessage, messageToBatch } from "../proto/mod.ts";
@@ -119,7 +119,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
             if (group === undefined) {
               throw new BusError("malformed", "An ack needs a subscription with a group");
             }
-            bus.groups.ack(group, Number(r.kind.value));
+            const offset = Number(r.kind.value);
+            checkGroupCommit(bus.groups.all(), group, offset, bus.log.bounds());
+            bus.groups.ack(group, offset);
             outbox.push(create(StreamResponseSchema, {
               requestId: id,
               kind: { case: "committed", value: r.kind.value },
@@ -201,7 +203,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
       subscribe,
       stream,
       async commitOffset(req) {
-        await bus.groups.commit(req.group, Number(req.offset));
+        const offset = Number(req.offset);
+        checkGroupCommit(bus.groups.all(), req.group, offset, bus.log.bounds());
+        await bus.groups.commit(req.group, offset);
         return {};
       },
       getOffsets(req) {

@@ -361,3 +361,38 @@ Deno.test("coordinator: leases and reservations belong to their identity; commit
     await Deno.remove(config);
   }
 });
+
+Deno.test("consumer groups: offsets only inside the log, bounded count and name length", async () => {
+  await using bus = await startBus();
+  const events = Array.from({ length: 5 }, (_, i) => modEvent("HEARTBEAT", i));
+  await bus.post(BATCH, JSON.stringify({ events }));
+  const commit = (group: string, offset: string) =>
+    bus.post("/jimbot.bus.v1.EventBus/CommitOffset", JSON.stringify({ group, offset }));
+  const skipAll = await commit("g", "18446744073709551615");
+  assert.equal(skipAll.json.code, "invalid_argument", skipAll.text);
+  assert.equal((await commit("g", "5")).json.code, "invalid_argument", "head is not yet written");
+  assert.equal((await commit("g", "4")).status, 200);
+  assert.equal((await commit("x".repeat(300), "1")).json.code, "invalid_argument");
+  // The WebSocket's ack is held to the same bounds.
+  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`, { headers: bus.auth });
+  const answers: Record<string, unknown>[] = [];
+  ws.onmessage = (e) => answers.push(JSON.parse(e.data));
+  await new Promise((r) => ws.onopen = r);
+  ws.send(JSON.stringify({ op: "subscribe", group: "w", from: "earliest" }));
+  ws.send(JSON.stringify({ op: "ack", offset: 2 ** 53 - 1 }));
+  const deadline = Date.now() + 5_000;
+  while (!answers.some((m) => m.op === "error") && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  ws.close();
+  assert.match(String(answers.find((m) => m.op === "error")?.error), /must be from 0 to 4/);
+
+  // Group count: 1,000 at most (one exists: "g").
+  for (let i = 0; i < 999; i += 50) {
+    const batch = Array.from({ length: Math.min(50, 999 - i) }, (_, j) => commit(`g${i + j}`, "0"));
+    for (const r of await Promise.all(batch)) assert.equal(r.status, 200, r.text);
+  }
+  const over = await commit("one-too-many", "0");
+  assert.equal(over.json.code, "resource_exhausted", over.text);
+  assert.equal((await commit("g7", "3")).status, 200, "existing groups still commit");
+});
