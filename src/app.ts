@@ -24,6 +24,7 @@ import {
 import { coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
 import { guardedHandler, startAuth } from "./auth/mod.ts";
+import { Admission } from "./http/admission.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
@@ -130,7 +131,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     port: config.port,
     onListen: ({ port }) => listening(port),
     ...tls,
-  }, guardedHandler(auth.guard, handler, logger));
+  }, guardedHandler(auth.guard, new Admission(config.admission), handler, logger));
   const port = await bound;
   const grpc = await startGrpcServer(services, {
     ...rpcOptions,

@@ -6,6 +6,7 @@
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 import type { AnalyticsConfig } from "./analytics/mod.ts";
 import type { AuthConfig } from "./auth/mod.ts";
+import { type AdmissionLimits, DEFAULT_ADMISSION } from "./http/admission.ts";
 
 /** Size and time limits on what clients may send. */
 export interface Limits {
@@ -64,6 +65,8 @@ export interface Config {
   readonly liveAdvice: boolean;
   /** Tokens, browser protections and the mod's exemptions (docs/security.md). */
   readonly auth: AuthConfig;
+  /** Requests, body bytes, streams and rates one client may take (docs/security.md). */
+  readonly admission: AdmissionLimits;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -263,6 +266,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   ),
   opt(
+    "body-budget-bytes",
+    "request-body bytes in flight, all clients (429 above)",
+    "67108864",
+    (d, v, n) => {
+      d.admission.bodyBudgetBytes = integer(v, n, 1024, 2 ** 40);
+    },
+  ),
+  opt(
+    "max-requests-per-address",
+    "requests in flight from one address (429 above)",
+    "256",
+    (d, v, n) => {
+      d.admission.maxInFlightPerAddress = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt(
+    "max-streams-per-client",
+    "open SSE/WebSocket/streaming calls per client",
+    "64",
+    (d, v, n) => {
+      d.admission.maxStreamsPerClient = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt("ingest-rate", "ingest requests per second per client (burst: twice)", "20000", (d, v, n) => {
+    d.admission.ingestRate = integer(v, n, 1, 1_000_000);
+  }),
+  opt(
+    "heavy-rate",
+    "analytics/advisor requests per second per client (burst: twice)",
+    "10",
+    (d, v, n) => {
+      d.admission.heavyRate = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt(
     "allow-insecure-network",
     "listen on a network address without tokens (true/false)",
     "false",
@@ -320,6 +358,7 @@ export function defaultConfig(): Config {
       modAllow: [],
       allowInsecureNetwork: false,
     },
+    admission: { ...DEFAULT_ADMISSION },
   };
 }
 

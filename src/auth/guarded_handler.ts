@@ -7,7 +7,9 @@
 import { BusError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { errorResponse } from "../http/responses.ts";
-import { Guard, LOCAL_ADMIN } from "./guard.ts";
+import { type Admission, holdStream, releaseWithBody, workClass } from "../http/admission.ts";
+import { requiredScope } from "./request_scope.ts";
+import { type Guard, LOCAL_ADMIN } from "./guard.ts";
 import { attachIdentity, type Identity } from "./identity.ts";
 import { sessionCookie, setCookie } from "./sessions.ts";
 
@@ -20,6 +22,7 @@ const MAX_SESSION_BODY = 4096;
 
 export function guardedHandler(
   guard: Guard,
+  admission: Admission,
   inner: (req: Request) => Promise<Response>,
   logger: Logger,
 ): ServeHandler {
@@ -33,7 +36,24 @@ export function guardedHandler(
       } else {
         const identity = guard.check({ method: req.method, url, headers: req.headers, remoteAddr });
         attachIdentity(req, identity);
-        res = await (sessionRoute(guard, req, url) ?? inner(req));
+        const { done, stream } = admission.admit({
+          remoteAddr,
+          client: identity.via === "token" || identity.via === "session"
+            ? identity.name
+            : remoteAddr,
+          work: workClass(url, requiredScope(req.method, url)),
+          bodyBytes: Number(req.headers.get("content-length") ?? 0) || 0,
+        });
+        try {
+          if (stream) holdStream(req, stream);
+          res = await (sessionRoute(guard, req, url) ?? inner(req));
+          if (stream && res.status !== 101) res = releaseWithBody(res, stream);
+        } catch (err) {
+          stream?.();
+          throw err;
+        } finally {
+          done();
+        }
       }
     } catch (err) {
       if (err instanceof BusError && err.kind === "unauthenticated") {

@@ -17,6 +17,7 @@ import type { Logger } from "../logger.ts";
 import type { Limits } from "../config.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
 import type { Mount } from "./handler.ts";
+import { releaseStreamOnClose } from "./admission.ts";
 import { parseStart, parseTopics } from "./_stream_params.ts";
 import { type Identity, identityOf, requireScope } from "../auth/mod.ts";
 
@@ -46,6 +47,7 @@ export function wsMount(deps: WsDeps): Mount {
         throw new BusError("malformed", `${WS_PATH} needs a WebSocket upgrade request`);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
+      releaseStreamOnClose(req, socket);
       const session = new WsSession(socket, deps, identityOf(req));
       if (/^(1|true)$/.test(url.searchParams.get("commands") ?? "")) session.pushCommands();
       return response;

@@ -16,6 +16,8 @@ export interface StartOptions {
   readonly token?: string;
   /** Start with no tokens file at all (the token is then ""). */
   readonly withoutToken?: boolean;
+  /** Start the bus under this soft open-file limit (`ulimit -Sn`, through sh). */
+  readonly softOpenFiles?: number;
 }
 
 export class RunningBus {
@@ -67,8 +69,14 @@ export class RunningBus {
       await writeTokensFile(`${dataDir}/tokens.json`, [made.entry]);
       token = made.token;
     }
-    const child = new Deno.Command(Deno.execPath(), {
+    const limit = opts.softOpenFiles;
+    const command = limit === undefined ? Deno.execPath() : "sh";
+    const wrapper = limit === undefined
+      ? []
+      : ["-c", `ulimit -Sn ${limit} && exec "$0" "$@"`, Deno.execPath()];
+    const child = new Deno.Command(command, {
       args: [
+        ...wrapper,
         "run",
         "-A",
         MAIN,

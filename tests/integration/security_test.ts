@@ -2,7 +2,7 @@
 // polls on loopback without configuration; strangers on the network, other scopes, web pages and
 // rebound host names are refused on every surface (REST, WebSocket, SSE, Connect, native gRPC).
 import assert from "node:assert/strict";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ResourceCoordinator } from "../../src/gen/jimbot/coordinator/v1/coordinator_pb.ts";
 import { startBus } from "./_bus.ts";

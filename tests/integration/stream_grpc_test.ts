@@ -6,10 +6,10 @@ import { collect, EARLIEST, grpcClient, modEvent, publish } from "./_stream_clie
 
 const SCRIPT = new URL("./_grpc_client.py", import.meta.url).pathname;
 
-// deno-lint-ignore no-explicit-any
 async function py(
   bus: { grpcPort: number; token: string },
   ...args: string[]
+  // deno-lint-ignore no-explicit-any
 ): Promise<any> {
   const out = await new Deno.Command("/usr/bin/python3", {
     args: [SCRIPT, String(bus.grpcPort), ...args],

@@ -1,0 +1,138 @@
+// Connection and memory bounds against the real bus: thousands of idle connections under a low
+// open-file limit, a flood of 15 MB bodies, per-client rates, stream caps and in-flight caps.
+import assert from "node:assert/strict";
+import { startBus } from "./_bus.ts";
+
+const IDLE = 2_000;
+const BATCH = "/api/v1/events/batch";
+/** The test itself holds IDLE sockets: its own soft limit (Deno raises it to the hard one). */
+const ownLimit = Number(
+  new TextDecoder().decode(
+    (await new Deno.Command("sh", { args: ["-c", "ulimit -Sn"], stdout: "piped" }).output()).stdout,
+  ),
+);
+const canOpenIdle = ownLimit >= IDLE + 200;
+
+/** Peak resident memory of a process (VmHWM), MB. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+Deno.test(`${IDLE} idle connections under a soft open-file limit of 1,024: the bus stays healthy`, {
+  ignore: !canOpenIdle,
+}, async () => {
+  // Deno's runtime raises the soft limit to the hard one at start; this proves it still does.
+  await using bus = await startBus([], { softOpenFiles: 1024 });
+  const conns: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < IDLE; i++) conns.push(await Deno.connect({ port: bus.port }));
+    // Half of them start a request and stop mid-headers (slowloris).
+    const partial = new TextEncoder().encode("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+    await Promise.all(conns.slice(0, IDLE / 2).map((c) => c.write(partial)));
+    await new Promise((r) => setTimeout(r, 500));
+    const started = performance.now();
+    const health = await fetch(`${bus.url}/health`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    const posted = await bus.post("/api/v1/events", JSON.stringify({ type: "HEARTBEAT" }));
+    assert.equal(posted.status, 200, posted.text);
+    assert.ok(performance.now() - started < 5_000);
+  } finally {
+    for (const c of conns) c.close();
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await bus.get("/health")).status, 200);
+  assert.doesNotMatch(bus.logs, /Too many open files/);
+});
+
+Deno.test("a flood of 15 MB bodies from 16 clients stays under 800 MB RSS; answers are 413 or 429", async () => {
+  await using bus = await startBus();
+  // 10,001 events (~15 MB): parsed whole, then refused as one event too many; nothing is stored.
+  // Without the body budget this flood peaks near 1.2 GB here; with it, near 650 MB.
+  const event = JSON.stringify({ type: "MONEY_CHANGED", payload: { pad: "x".repeat(1400) } });
+  const body = `{"events":[${Array.from({ length: 10_001 }, () => event).join(",")}]}`;
+  assert.ok(body.length > 14_000_000);
+  const statuses: number[] = [];
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    for (let round = 0; round < 3; round++) {
+      const res = await bus.post(BATCH, body);
+      statuses.push(res.status);
+      if (res.status === 429) assert.ok(Number(res.headers.get("retry-after")) >= 1);
+    }
+  }));
+  assert.ok(statuses.every((s) => s === 413 || s === 429), `statuses: ${statuses}`);
+  assert.ok(statuses.includes(429), "the body budget refused some while others were parsed");
+  const peak = await peakRssMb(bus.pid);
+  assert.ok(peak < 800, `peak RSS ${peak.toFixed(0)} MB`);
+  assert.equal((await bus.get("/health")).status, 200);
+  assert.equal((await bus.events()).length, 0);
+});
+
+Deno.test("per-client rates: ingest and heavy requests beyond the rate get 429 with Retry-After", async () => {
+  await using bus = await startBus(["--ingest-rate=5", "--heavy-rate=1"]);
+  const ingest = await Promise.all(
+    Array.from({ length: 30 }, () => fetch(`${bus.url}/api/v1/events/health`, { method: "POST" })),
+  );
+  const codes = await Promise.all(ingest.map(async (r) => (await r.body?.cancel(), r.status)));
+  assert.ok(codes.filter((c) => c === 200).length <= 12, `ingest: ${codes}`);
+  const limited = ingest.find((r) => r.status === 429)!;
+  assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  // Another client (the token) has its own budget.
+  assert.equal((await bus.post("/api/v1/events/health", "{}")).status, 200);
+  const heavy: number[] = [];
+  for (let i = 0; i < 6; i++) heavy.push((await bus.get("/api/v1/analytics/status")).status);
+  assert.ok(heavy.includes(429), `heavy: ${heavy}`);
+});
+
+Deno.test("streams per client are capped; closing one frees its slot", async () => {
+  await using bus = await startBus(["--max-streams-per-client=2"]);
+  const open = async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${bus.url}/api/v1/stream?topics=game.>`, {
+      headers: bus.auth,
+      signal: ac.signal,
+    });
+    return { res, close: () => ac.abort() };
+  };
+  const a = await open();
+  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`, { headers: bus.auth });
+  await new Promise((r) => ws.onopen = r);
+  assert.equal(a.res.status, 200);
+  const third = await open();
+  assert.equal(third.res.status, 429);
+  await third.res.body?.cancel();
+  const closed = new Promise((r) => ws.onclose = r);
+  ws.close();
+  await closed;
+  a.close();
+  await a.res.body?.cancel().catch(() => {});
+  let again = 0;
+  for (let i = 0; i < 20 && again !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await open();
+    again = b.res.status;
+    b.close();
+    await b.res.body?.cancel().catch(() => {});
+  }
+  assert.equal(again, 200, "the freed slots are usable again");
+});
+
+Deno.test("requests in flight per address are capped", async () => {
+  await using bus = await startBus(["--max-requests-per-address=1", "--body-timeout=3s"]);
+  // One request whose body never arrives holds the address's only slot.
+  const slow = await Deno.connect({ port: bus.port });
+  await slow.write(new TextEncoder().encode(
+    "POST /api/v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{",
+  ));
+  await new Promise((r) => setTimeout(r, 300));
+  const second = await bus.post("/api/v1/events", JSON.stringify({ type: "HEARTBEAT" }));
+  assert.equal(second.status, 429, second.text);
+  slow.close();
+  let later = 0;
+  for (let i = 0; i < 50 && later !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    later = (await bus.get("/health")).status;
+  }
+  assert.equal(later, 200);
+});
