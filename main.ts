@@ -2,7 +2,7 @@
  * JimBot Bus command line: `serve` (the default) starts the bus; `--help` explains.
  * @module
  */
-import { ConfigError, loadConfig, optionsHelp } from "./src/config.ts";
+import { ConfigError, loadConfig, optionsHelp, redactPassword } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { startApp, VERSION } from "./src/app.ts";
 import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
@@ -81,7 +81,7 @@ async function serve(args: string[]): Promise<number> {
     app = await startApp(parsed.config, logger);
   } catch (err) {
     // A bad coordinator file, a port in use, an unwritable data dir: one sentence, no trace.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = redactPassword(err instanceof Error ? err.message : String(err));
     writeError(message.startsWith("Cannot start") ? message : `Cannot start: ${message}`);
     return err instanceof CoordinatorConfigError ? 2 : 1;
   }

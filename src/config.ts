@@ -212,7 +212,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     "analytics-postgres",
     "PostgreSQL URL to mirror the analytics tables into",
     "none",
-    (d, v) => {
+    (d, v, n) => {
+      if (!URL.canParse(v) || !/^postgres(ql)?:$/.test(new URL(v).protocol)) {
+        // The value may hold a password: the message shows it with the password masked.
+        throw invalid(n, "a URL such as postgres://user:password@host/db", redactPassword(v));
+      }
       d.analytics.postgresUrl = v;
     },
   ),
@@ -420,6 +424,11 @@ function opt(flag: string, help: string, defaultText: string, set: Setter): Opti
 
 function invalid(name: string, expected: string, got: string): ConfigError {
   return new ConfigError(`Cannot start: ${name} must be ${expected}: got "${got}"`);
+}
+
+/** `scheme://user:secret@host` → `scheme://user:***@host`, also in text that is no valid URL. */
+export function redactPassword(text: string): string {
+  return text.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, "$1***@");
 }
 
 function bool(value: string, name: string): boolean {

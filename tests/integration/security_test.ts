@@ -396,3 +396,15 @@ Deno.test("consumer groups: offsets only inside the log, bounded count and name 
   assert.equal(over.json.code, "resource_exhausted", over.text);
   assert.equal((await commit("g7", "3")).status, 200, "existing groups still commit");
 });
+
+Deno.test("a malformed --analytics-postgres URL is refused without printing its password", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--analytics-postgres=postgres://jim:hunter2@db:5432x/jimbot"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2);
+  assert.match(stderr, /--analytics-postgres must be a URL .*postgres:\/\/jim:\*\*\*@db/);
+  assert.ok(!stderr.includes("hunter2"), stderr);
+});
