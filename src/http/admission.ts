@@ -172,6 +172,8 @@ export function releaseWithBody(res: Response, release: Release): Response {
   });
 }
 
+/** Searches and simulations; Score is one exact evaluation and stays cheap. */
+const HEAVY_ADVICE = /^\/jimbot\.advisor\.v1\.Advisor\/(BestPlay|BestJokerOrder|BlindOdds)$/;
 const STREAM_PATHS = new Set(["/api/v1/stream", "/api/v1/ws"]);
 const STREAM_RPCS =
   /^\/jimbot\.(bus\.v1\.EventBus\/(Subscribe|Stream)|coordinator\.v1\.ResourceCoordinator\/WatchLeases)$/;
@@ -180,7 +182,7 @@ const STREAM_RPCS =
 export function workClass(url: URL, need: string): WorkClass {
   if (STREAM_PATHS.has(url.pathname) || STREAM_RPCS.test(url.pathname)) return "stream";
   if (need === "ingest") return "ingest";
-  if (need === "analytics" || url.pathname.startsWith("/jimbot.advisor.")) return "heavy";
+  if (need === "analytics" || HEAVY_ADVICE.test(url.pathname)) return "heavy";
   return "other";
 }
 

@@ -30,6 +30,8 @@ export interface RpcOptions {
 export function routerOptions(opts: RpcOptions) {
   return {
     interceptors: [errorInterceptor(opts.logger)],
+    // An unknown JSON field is a mistake worth naming (invalid_argument), not data to drop.
+    jsonOptions: { ignoreUnknownFields: false },
     readMaxBytes: opts.readMaxBytes,
     shutdownSignal: opts.shutdownSignal,
   };
@@ -61,8 +63,31 @@ export function createFetchRpcHandler(
           ...universalServerRequestFromFetch(req, {}),
           contextValues: createContextValues().set(IDENTITY_KEY, identityOf(req)),
         };
-        return universalServerResponseToFetch(await handler(ureq));
+        return await undecodableAsInvalid(universalServerResponseToFetch(await handler(ureq)));
       })();
     },
   };
+}
+
+/**
+ * connect-es reports a request whose binary protobuf does not decode as `internal` (500), before
+ * any interceptor runs; for the Connect unary answer it is the client's mistake: 400
+ * `invalid_argument`. (Streams and native gRPC still report it as internal.)
+ */
+async function undecodableAsInvalid(res: Response): Promise<Response> {
+  if (res.status !== 500 || !res.headers.get("content-type")?.startsWith("application/json")) {
+    return res;
+  }
+  const body = await res.text();
+  let error: { code?: unknown; message?: unknown } = {};
+  try {
+    error = JSON.parse(body);
+  } catch { /* not a Connect error body */ }
+  const undecodable = error.code === "internal" &&
+    String(error.message).startsWith("parse binary:");
+  const fixed = undecodable ? { ...error, code: "invalid_argument" } : error;
+  return new Response(undecodable ? JSON.stringify(fixed) : body, {
+    status: undecodable ? 400 : 500,
+    headers: res.headers,
+  });
 }

@@ -408,3 +408,27 @@ Deno.test("a malformed --analytics-postgres URL is refused without printing its 
   assert.match(stderr, /--analytics-postgres must be a URL .*postgres:\/\/jim:\*\*\*@db/);
   assert.ok(!stderr.includes("hunter2"), stderr);
 });
+
+Deno.test("wire strictness: undecodable protobuf and unknown JSON fields → invalid_argument", async () => {
+  await using bus = await startBus();
+  const publish = (type: string, body: BodyInit) =>
+    fetch(`${bus.url}/jimbot.bus.v1.EventBus/Publish`, {
+      method: "POST",
+      headers: { "content-type": type, ...bus.auth },
+      body,
+    }).then(async (r) => ({ status: r.status, json: await r.json() }));
+  const binary = await publish(
+    "application/proto",
+    new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1]),
+  );
+  assert.equal(binary.status, 400);
+  assert.equal(binary.json.code, "invalid_argument");
+  const unknown = await publish(
+    "application/json",
+    JSON.stringify({ batch: { events: [{ type: "MONEY_CHANGED", payload: { new_value: 3 } }] } }),
+  );
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.json.code, "invalid_argument");
+  assert.match(unknown.json.message, /"payload" is unknown/);
+  assert.equal((await bus.events()).length, 0, "nothing was stored as null");
+});
