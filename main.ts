@@ -9,6 +9,8 @@ import { CoordinatorConfigError } from "./src/coordinator/mod.ts";
 import { scoreCommand } from "./src/cli/score.ts";
 import { replayCommand } from "./src/cli/replay.ts";
 import { tokenCommand } from "./src/cli/token.ts";
+import { jobChildMain } from "./src/analytics/job.ts";
+import { JOB_SUBCOMMAND } from "./src/analytics/job_process.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
@@ -49,6 +51,8 @@ async function main(args: string[]): Promise<number> {
       return await exportCommand(commandArgs);
     case "token":
       return await tokenCommand(commandArgs);
+    case JOB_SUBCOMMAND: // a compiled binary's analytics job (src/analytics/job_process.ts)
+      return await jobChildMain();
     case "help":
       write(USAGE);
       return 0;
