@@ -42,6 +42,11 @@ export interface EventBusDeps {
 const DEFAULT_MAX_BATCH = 256;
 const MAX_BATCH = 4_096;
 const PUBLISH_ROUTE = "/jimbot.bus.v1.EventBus/Publish";
+/**
+ * Answers (acks, publish results) a Stream may owe before it stops reading requests: a client
+ * that floods acks without reading its answers waits instead of growing the outbox.
+ */
+const MAX_OUTBOX = 1_024;
 
 /** Registers EventBus on a router (add it to the list app.ts passes to rpc/). */
 export function eventBusService(deps: EventBusDeps): ServiceRegistration {
@@ -79,10 +84,12 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     const credits = new CreditWindow(deps.maxCredits);
     const outbox: StreamResponse[] = [];
     const wake = new Wake();
+    const drained = new Wake();
     const stop = new AbortController();
     const onAbort = () => {
       stop.abort(ctx.signal.reason);
       wake.notify();
+      drained.notify();
     };
     ctx.signal.addEventListener("abort", onAbort, { once: true });
     let sub: Awaited<ReturnType<Bus["subscribe"]>> | undefined;
@@ -100,6 +107,8 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     };
     const reader = (async () => {
       for await (const r of requests) {
+        while (outbox.length >= MAX_OUTBOX && !stop.signal.aborted) await drained.wait();
+        if (stop.signal.aborted) return;
         const id = r.requestId;
         switch (r.kind.case) {
           case "subscribe": {
@@ -154,6 +163,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
         if (stop.signal.aborted) return;
         const next = outbox.shift();
         if (next) {
+          drained.notify();
           yield next;
           continue;
         }
@@ -190,6 +200,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
       }
     } finally {
       stop.abort();
+      drained.notify();
       ctx.signal.removeEventListener("abort", onAbort);
       sub?.close();
       deps.onCredits?.(-held);
