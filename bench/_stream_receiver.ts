@@ -14,7 +14,10 @@ const gotAt = new Array<number>(count).fill(0);
 let received = 0;
 const ac = new AbortController();
 const encoder = new TextEncoder();
-const stream = connectClient({ port, grpcPort: 0, token }).subscribe({ topics: ["game.score.changed"], json: true }, {
+const stream = connectClient({ port, grpcPort: 0, token }).subscribe({
+  topics: ["game.score.changed"],
+  json: true,
+}, {
   signal: ac.signal,
 });
 const timer = setTimeout(() => ac.abort(), 120_000);
