@@ -152,7 +152,7 @@ async function sessionBodyToken(req: Request): Promise<string> {
     }
     chunks.push(chunk);
   }
-  const text = new TextDecoder().decode(concat(chunks, size));
+  const text = await new Blob(chunks as Uint8Array<ArrayBuffer>[]).text();
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -162,14 +162,4 @@ async function sessionBodyToken(req: Request): Promise<string> {
   const token = (body as { token?: unknown } | null)?.token;
   if (typeof token !== "string") throw new BusError("malformed", 'Send {"token": "<token>"}');
   return token;
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

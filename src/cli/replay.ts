@@ -3,7 +3,7 @@
 // the recorded pace, N times faster, or as fast as possible; a progress bar on a terminal.
 
 import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
   EventBus,
@@ -28,6 +28,10 @@ another bus (--publish), over the bus's Connect API.
   --publish URL      re-publish into the bus at URL (event_ids kept, so a repeat is idempotent)
   --batch N          events per re-published batch [default: 500]
   --quiet            no progress bar
+
+Bearer tokens come from JIMBOT_TOKEN for the bus read (the "read" scope) and
+JIMBOT_PUBLISH_TOKEN for the --publish bus (the "ingest" scope; none is needed on loopback);
+see docs/security.md.
 `;
 
 interface ReplayArgs {
@@ -59,12 +63,15 @@ export async function replayCommand(args: string[]): Promise<number> {
   const opts = parsed;
   // HTTP/1.1: Deno's node:http2 client ends the process with an unhandled "Premature close"
   // after a finished server stream; Connect server streams work over HTTP/1.1 as well.
-  const source = createClient(
-    EventBus,
-    createConnectTransport({ baseUrl: opts.url, httpVersion: "1.1" }),
-  );
+  const transport = (baseUrl: string, token: string | undefined) => {
+    const interceptors: Interceptor[] = token
+      ? [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))]
+      : [];
+    return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+  };
+  const source = createClient(EventBus, transport(opts.url, Deno.env.get("JIMBOT_TOKEN")));
   const target = opts.publish
-    ? createClient(EventBus, createConnectTransport({ baseUrl: opts.publish, httpVersion: "1.1" }))
+    ? createClient(EventBus, transport(opts.publish, Deno.env.get("JIMBOT_PUBLISH_TOKEN")))
     : undefined;
   const { head } = await source.getOffsets({});
   const end = opts.to ?? Number(head);
