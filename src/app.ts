@@ -125,13 +125,15 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     ],
   );
 
+  // One set of limits for both listeners.
+  const admission = new Admission(config.admission);
   const { resolve: listening, promise: bound } = Promise.withResolvers<number>();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
     onListen: ({ port }) => listening(port),
     ...tls,
-  }, guardedHandler(auth.guard, new Admission(config.admission), handler, logger));
+  }, guardedHandler(auth.guard, admission, handler, logger));
   const port = await bound;
   const grpc = await startGrpcServer(services, {
     ...rpcOptions,
@@ -139,6 +141,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     port: config.grpcPort,
     tls,
     guard: auth.guard,
+    admission,
   });
   ready = true;
   auth.announce(port);

@@ -10,7 +10,7 @@ import { errorResponse } from "../http/responses.ts";
 import { type Admission, holdStream, releaseWithBody, workClass } from "../http/admission.ts";
 import { requiredScope } from "./request_scope.ts";
 import { type Guard, LOCAL_ADMIN } from "./guard.ts";
-import { attachIdentity, type Identity } from "./identity.ts";
+import { attachIdentity, clientName, type Identity } from "./identity.ts";
 import { sessionCookie, setCookie } from "./sessions.ts";
 
 export type ServeHandler = (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -38,9 +38,7 @@ export function guardedHandler(
         attachIdentity(req, identity);
         const { done, stream } = admission.admit({
           remoteAddr,
-          client: identity.via === "token" || identity.via === "session"
-            ? identity.name
-            : remoteAddr,
+          client: clientName(identity, remoteAddr),
           work: workClass(url, requiredScope(req.method, url)),
           bodyBytes: Number(req.headers.get("content-length") ?? 0) || 0,
         });

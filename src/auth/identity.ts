@@ -30,6 +30,11 @@ export function identityOf(req: Request): Identity {
   return byRequest.get(req) ?? PUBLIC;
 }
 
+/** Whom rates and stream caps count: the token (or session) when there is one, else the address. */
+export function clientName(identity: Identity, remoteAddr: string): string {
+  return identity.via === "token" || identity.via === "session" ? identity.name : remoteAddr;
+}
+
 /** The caller of a Connect RPC, set by both listeners from the same guard. */
 export const IDENTITY_KEY = createContextKey<Identity>(PUBLIC, { description: "caller identity" });
 

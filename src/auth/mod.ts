@@ -2,8 +2,10 @@
 export { type AuthConfig, type RunningAuth, startAuth, tokensPath } from "./start.ts";
 export { guardedHandler } from "./guarded_handler.ts";
 export { Guard, type GuardRequest } from "./guard.ts";
+export { requiredScope } from "./request_scope.ts";
 export {
   attachIdentity,
+  clientName,
   type Identity,
   IDENTITY_KEY,
   identityOf,

@@ -6,7 +6,15 @@
 import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createContextValues } from "@connectrpc/connect";
-import { type Guard, type Identity, IDENTITY_KEY, PUBLIC } from "../auth/mod.ts";
+import {
+  clientName,
+  type Guard,
+  type Identity,
+  IDENTITY_KEY,
+  PUBLIC,
+  requiredScope,
+} from "../auth/mod.ts";
+import { type Admission, workClass } from "../http/admission.ts";
 import { routerOptions, type RpcOptions, type ServiceRegistration } from "./services.ts";
 import { CONNECT_CODE } from "./errors.ts";
 import { BusError } from "../errors.ts";
@@ -18,6 +26,8 @@ export interface GrpcServerOptions extends RpcOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** The same check the main port runs before routing (docs/security.md). */
   readonly guard: Guard;
+  /** The same limits on calls in flight, streams and rates as the main port. */
+  readonly admission: Admission;
 }
 
 export interface RunningGrpcServer {
@@ -25,6 +35,10 @@ export interface RunningGrpcServer {
   /** Stops accepting; open calls end through the shutdown signal, then sessions close. */
   close(): Promise<void>;
 }
+
+/** HTTP/2 connections (sessions) on the gRPC port, in total and from one address. */
+const MAX_SESSIONS = 1_024;
+const MAX_SESSIONS_PER_ADDRESS = 128;
 
 export async function startGrpcServer(
   services: readonly ServiceRegistration[],
@@ -40,7 +54,19 @@ export async function startGrpcServer(
   });
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     try {
-      identities.set(req, opts.guard.check(guardRequest(req, opts.tls !== undefined)));
+      const checked = guardRequest(req, opts.tls !== undefined);
+      const identity = opts.guard.check(checked);
+      const { done, stream } = opts.admission.admit({
+        remoteAddr: checked.remoteAddr,
+        client: clientName(identity, checked.remoteAddr),
+        work: workClass(checked.url, requiredScope(req.method, checked.url)),
+        bodyBytes: 0, // messages are bounded one by one (readMaxBytes)
+      });
+      res.once("close", () => {
+        done();
+        stream?.();
+      });
+      identities.set(req, identity);
     } catch (err) {
       refuse(res, err);
       return;
@@ -54,9 +80,23 @@ export async function startGrpcServer(
       handler,
     )
     : http2.createServer({}, handler);
+  const perAddress = new Map<string, number>();
   server.on("session", (s) => {
+    // Connections are sessions here: capped in total and per client address.
+    const addr = s.socket?.remoteAddress ?? "";
+    const mine = perAddress.get(addr) ?? 0;
+    if (sessions.size >= MAX_SESSIONS || mine >= MAX_SESSIONS_PER_ADDRESS) {
+      s.destroy();
+      return;
+    }
+    perAddress.set(addr, mine + 1);
     sessions.add(s);
-    s.on("close", () => sessions.delete(s));
+    s.on("close", () => {
+      sessions.delete(s);
+      const left = (perAddress.get(addr) ?? 1) - 1;
+      if (left === 0) perAddress.delete(addr);
+      else perAddress.set(addr, left);
+    });
   });
   const { promise, resolve, reject } = Promise.withResolvers<number>();
   server.once("error", reject);

@@ -1,7 +1,9 @@
 // Connection and memory bounds against the real bus: thousands of idle connections under a low
 // open-file limit, a flood of 15 MB bodies, per-client rates, stream caps and in-flight caps.
 import assert from "node:assert/strict";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { startBus } from "./_bus.ts";
+import { grpcClient } from "./_stream_client.ts";
 
 const IDLE = 2_000;
 const BATCH = "/api/v1/events/batch";
@@ -135,4 +137,22 @@ Deno.test("requests in flight per address are capped", async () => {
     later = (await bus.get("/health")).status;
   }
   assert.equal(later, 200);
+});
+
+Deno.test("the native gRPC port applies the same stream caps", async () => {
+  await using bus = await startBus(["--max-streams-per-client=1"]);
+  const client = grpcClient(bus);
+  const ac = new AbortController();
+  const first = (async () => {
+    for await (const _ of client.subscribe({ topics: ["game.>"] }, { signal: ac.signal }));
+  })().catch(() => {});
+  await new Promise((r) => setTimeout(r, 300));
+  await assert.rejects(
+    async () => {
+      for await (const _ of client.subscribe({ topics: ["game.>"] }));
+    },
+    (err: ConnectError) => err.code === Code.ResourceExhausted,
+  );
+  ac.abort();
+  await first;
 });
