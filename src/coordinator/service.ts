@@ -68,7 +68,7 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
       return {
         allowed: r.allowed,
         reservationId: r.reservationId,
-        retryAfterMs: Math.min(Math.ceil(r.retryAfterMs), UINT32_MAX),
+        retryAfterMs: uint32(r.retryAfterMs),
         reason: r.reason,
         buckets: r.buckets.map(bucket),
       };
@@ -101,8 +101,10 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
   });
 }
 
-/** uint32 fields cannot carry more; a larger value would fail the whole answer. */
-const UINT32_MAX = 0xffff_ffff;
+/** A computed value for a uint32 field: a larger one would fail the whole answer (INTERNAL). */
+function uint32(v: number): number {
+  return Math.min(Math.max(0, Math.ceil(v)), 0xffff_ffff);
+}
 
 /** The identity the request guard gave this call: it owns what the call creates. */
 function owner(ctx: HandlerContext): string {
@@ -122,8 +124,8 @@ function acquireResponse(o: AcquireOutcome): MessageInitShape<typeof AcquireResp
       return {
         state: LeaseState.QUEUED,
         lease: lease(o.lease),
-        position: o.position,
-        estimatedWaitMs: o.estimatedWaitMs,
+        position: uint32(o.position),
+        estimatedWaitMs: uint32(o.estimatedWaitMs),
       };
     case "denied":
       return { state: LeaseState.DENIED, lease: lease(o.lease), reason: o.reason };
