@@ -71,7 +71,10 @@ export class Admission {
     if (mine >= l.maxInFlightPerAddress) {
       refuse(`${l.maxInFlightPerAddress} requests from ${req.remoteAddr} are in flight`, 1);
     }
-    if (req.bodyBytes > 0 && this.#bodyBytes + req.bodyBytes > l.bodyBudgetBytes) {
+    // A body larger than the whole budget is over --max-body-bytes too: its route answers 413
+    // at once without reading it, so it is not counted (and not told to come back).
+    const bodyBytes = req.bodyBytes > l.bodyBudgetBytes ? 0 : req.bodyBytes;
+    if (bodyBytes > 0 && this.#bodyBytes + bodyBytes > l.bodyBudgetBytes) {
       refuse("Too many request bodies are arriving at once", 1);
     }
     if (req.work === "ingest") this.#rate(`ingest:${req.client}`, l.ingestRate);
@@ -80,7 +83,7 @@ export class Admission {
     if (req.work === "stream") stream = this.#openStream(req.client);
     this.#inFlight++;
     this.#perAddress.set(req.remoteAddr, mine + 1);
-    this.#bodyBytes += req.bodyBytes;
+    this.#bodyBytes += bodyBytes;
     let released = false;
     const done = () => {
       if (released) return;
@@ -89,7 +92,7 @@ export class Admission {
       const left = (this.#perAddress.get(req.remoteAddr) ?? 1) - 1;
       if (left === 0) this.#perAddress.delete(req.remoteAddr);
       else this.#perAddress.set(req.remoteAddr, left);
-      this.#bodyBytes -= req.bodyBytes;
+      this.#bodyBytes -= bodyBytes;
     };
     return { done, stream };
   }
