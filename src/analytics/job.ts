@@ -113,11 +113,16 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/** The line a child writes on stderr once it has loaded. */
+export const JOB_READY = "analytics-job-ready\n";
+
 /**
  * The child's side: one `{path, job}` JSON on stdin; on stdout one JobReply JSON line, then the
  * export file's bytes, if any.
  */
 export async function jobChildMain(): Promise<number> {
+  // Loaded: from here on the parent counts the job's time budget.
+  await Deno.stderr.write(new TextEncoder().encode(JOB_READY));
   const input = await new Response(Deno.stdin.readable).text();
   const { path, job } = JSON.parse(input) as { path: string; job: AnalyticsJob };
   const { reply, payload } = runJob(path, job);

@@ -5,7 +5,7 @@
  * @module
  */
 import { BusError } from "../errors.ts";
-import type { AnalyticsJob, JobReply, JobResult } from "./job.ts";
+import { type AnalyticsJob, JOB_READY, type JobReply, type JobResult } from "./job.ts";
 
 /** The subcommand main.ts hands to jobChildMain() in a compiled binary. */
 export const JOB_SUBCOMMAND = "__analytics-job";
@@ -15,6 +15,8 @@ const MAX_RUNNING = 2;
 const MAX_WAITING = 16;
 
 const JOB_SCRIPT = new URL("./job.ts", import.meta.url).pathname;
+/** Longest a child may take to load before its job starts (not part of the job's budget). */
+const STARTUP_TIMEOUT_MS = 20_000;
 
 export class JobRunner {
   readonly #running = new Set<Deno.ChildProcess>();
@@ -80,18 +82,23 @@ export class JobRunner {
       stderr: "piped",
     }).spawn();
     this.#running.add(child);
+    // The budget is the job's: it starts when the child has loaded and says so on stderr.
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill(child);
-    }, timeoutMs);
+    let timer = setTimeout(() => kill(child), STARTUP_TIMEOUT_MS);
+    const startBudget = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        kill(child);
+      }, timeoutMs);
+    };
     try {
       const writer = child.stdin.getWriter();
       await writer.write(new TextEncoder().encode(JSON.stringify({ path, job })));
       await writer.close();
       const [out, err] = await Promise.all([
         new Response(child.stdout).bytes(),
-        new Response(child.stderr).text(),
+        readStderr(child.stderr, startBudget),
         child.status,
       ]);
       if (timedOut) {
@@ -120,6 +127,24 @@ export class JobRunner {
       this.#running.delete(child);
     }
   }
+}
+
+/** The child's stderr; `onReady` runs when its READY line arrives (which is left out). */
+async function readStderr(
+  stderr: ReadableStream<Uint8Array>,
+  onReady: () => void,
+): Promise<string> {
+  let text = "";
+  let ready = false;
+  for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (!ready && text.includes(JOB_READY)) {
+      ready = true;
+      text = text.replace(JOB_READY, "");
+      onReady();
+    }
+  }
+  return text;
 }
 
 function kill(child: Deno.ChildProcess): void {
