@@ -1,7 +1,10 @@
 // Connection and memory bounds against the real bus: thousands of idle connections under a low
 // open-file limit, a flood of 15 MB bodies, per-client rates, stream caps and in-flight caps.
 import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
+import { StreamRequestSchema } from "../../src/gen/jimbot/bus/v1/event_bus_pb.ts";
 import { startBus } from "./_bus.ts";
 import { grpcClient } from "./_stream_client.ts";
 
@@ -156,3 +159,58 @@ Deno.test("the native gRPC port applies the same stream caps", async () => {
   ac.abort();
   await first;
 });
+
+Deno.test("a Stream call that floods acks and never reads its answers stops being read", async () => {
+  await using bus = await startBus();
+  await bus.post("/api/v1/events", JSON.stringify({ type: "HEARTBEAT" }));
+  const envelope = (kind: MessageInitShape<typeof StreamRequestSchema>["kind"]) => {
+    const message = toBinary(StreamRequestSchema, create(StreamRequestSchema, { kind }));
+    const framed = new Uint8Array(5 + message.length);
+    new DataView(framed.buffer).setUint32(1, message.length);
+    framed.set(message, 5);
+    return framed;
+  };
+  const ack = envelope({ case: "ack", value: 0n });
+  const acks = new Uint8Array(ack.length * 1_000);
+  for (let i = 0; i < 1_000; i++) acks.set(ack, i * ack.length);
+  // A raw HTTP/2 client: the answers are never read, so the bus's writes back are stuck.
+  const session = http2.connect(`http://127.0.0.1:${bus.port}`);
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/jimbot.bus.v1.EventBus/Stream",
+    "content-type": "application/connect+proto",
+    authorization: `Bearer ${bus.token}`,
+  });
+  stream.pause();
+  stream.write(envelope({
+    case: "subscribe",
+    value: { subscription: { group: "flood" }, initialCredits: 0 },
+  }));
+  const rssBefore = await rssMb(bus.pid);
+  let written = 0;
+  const started = Date.now();
+  while (Date.now() - started < 5_000) {
+    written += 1_000;
+    if (stream.write(acks)) continue;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stream.off("drain", done);
+        resolve();
+      };
+      const timer = setTimeout(done, 250);
+      stream.on("drain", done);
+    });
+  }
+  const grown = (await rssMb(bus.pid)) - rssBefore;
+  session.destroy();
+  // Unbounded, the bus takes about 200,000 acks a second and grows by hundreds of MB.
+  assert.ok(written < 500_000, `the bus took ${written} acks`);
+  assert.ok(grown < 150, `RSS grew ${grown.toFixed(0)} MB`);
+  assert.equal((await bus.get("/health")).status, 200);
+});
+
+async function rssMb(pid: number): Promise<number> {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`))![1]) /
+    1024;
+}
