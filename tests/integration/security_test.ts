@@ -432,3 +432,10 @@ Deno.test("wire strictness: undecodable protobuf and unknown JSON fields → inv
   assert.match(unknown.json.message, /"payload" is unknown/);
   assert.equal((await bus.events()).length, 0, "nothing was stored as null");
 });
+
+Deno.test("--anonymous-loopback=false: even the local mod needs a token", async () => {
+  await using bus = await startBus(["--anonymous-loopback=false"]);
+  assert.equal((await rawRequest(bus.port, BATCH, { body: body(batch(1)) })).status, 401);
+  assert.equal((await rawRequest(bus.port, "/api/v1/commands/poll", {})).status, 401);
+  assert.equal((await bus.post(BATCH, batch(1))).status, 200, "with a token it may");
+});
