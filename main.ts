@@ -3,13 +3,16 @@
  * text calls the program `jimbot` (the compiled binary; from a checkout: `npm run jimbot -- …`).
  * @module
  */
-import { loadConfig, optionsHelp } from "./src/config.ts";
+import { loadConfig, optionsHelp, redactPassword } from "./src/config.ts";
 import { captureConsole, createLogger } from "./src/logger.ts";
 import { VERSION } from "./src/app.ts";
 import { startApp } from "./src/server.ts";
 import { StartupError } from "./src/errors.ts";
 import { scoreCommand } from "./src/cli/score.ts";
 import { replayCommand } from "./src/cli/replay.ts";
+import { tokenCommand } from "./src/cli/token.ts";
+import { jobChildMain } from "./src/analytics/job.ts";
+import { JOB_SUBCOMMAND } from "./src/analytics/job_process.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
@@ -22,6 +25,7 @@ Usage:
   jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
   jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
   jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
+  jimbot token create|revoke|list  bearer tokens (jimbot token --help)
   jimbot --version             the version
   jimbot --help                this text
 
@@ -55,6 +59,10 @@ async function main(args: string[]): Promise<number> {
       return await queryCommand(commandArgs);
     case "export":
       return await exportCommand(commandArgs);
+    case "token":
+      return await tokenCommand(commandArgs);
+    case JOB_SUBCOMMAND: // a compiled binary's analytics job (src/analytics/job_process.ts)
+      return await jobChildMain();
     case "help":
       write(USAGE);
       return 0;
@@ -105,10 +113,10 @@ async function serve(args: string[]): Promise<number> {
  */
 function startupFailed(err: unknown): number {
   if (err instanceof StartupError) {
-    writeError(err.message);
+    writeError(redactPassword(err.message));
     return err.exitCode;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = redactPassword(err instanceof Error ? err.message : String(err));
   writeError(`Cannot start: ${message}`);
   createLogger("error").error("start-up failed", { error: err });
   return 1;

@@ -3,19 +3,23 @@
  * not delay receipts: subscribes at the head, prints "ready", then one JSON array of receipt
  * times (epoch ms, sub-ms precision) indexed by the bench event number.
  *
- *   deno run -A bench/_stream_receiver.ts <port> <events>
+ *   deno run -A bench/_stream_receiver.ts <port> <events> <token>
  * @module
  */
 import { parseArgs } from "node:util";
 import { connectClient } from "../tests/integration/_stream_client.ts";
 
 const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true });
-const [port, count] = positionals.map(Number);
+const [port, count] = positionals.slice(0, 2).map(Number);
+const token = positionals[2];
 const gotAt = new Array<number>(count).fill(0);
 let received = 0;
 const ac = new AbortController();
 const encoder = new TextEncoder();
-const stream = connectClient(port).subscribe({ topics: ["game.score.changed"], json: true }, {
+const stream = connectClient({ port, grpcPort: 0, token }).subscribe({
+  topics: ["game.score.changed"],
+  json: true,
+}, {
   signal: ac.signal,
 });
 const timer = setTimeout(() => ac.abort(), 120_000);

@@ -52,13 +52,13 @@ function event(i: number) {
 }
 
 async function latency(bus: RunningBus): Promise<void> {
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const total = RATE * SECONDS;
   const sentAt = new Float64Array(total);
   const ackAt = new Float64Array(total);
   const now = () => performance.timeOrigin + performance.now();
   const receiver = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", RECEIVER, String(bus.port), String(total)],
+    args: ["run", "-A", RECEIVER, String(bus.port), String(total), bus.token],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -162,7 +162,7 @@ async function catchUp(bus: RunningBus): Promise<void> {
   await fill(bus);
   const count = BACKLOG;
   for (const [subscribers, json] of [[1, true], [1, false], [10, true]] as const) {
-    const clients = Array.from({ length: subscribers }, () => connectClient(bus.port));
+    const clients = Array.from({ length: subscribers }, () => connectClient(bus));
     const started = performance.now();
     await Promise.all(clients.map((c) => drain(c, count, json)));
     const seconds = (performance.now() - started) / 1000;

@@ -26,6 +26,8 @@ import {
 import { type Coordinator, coordinatorService, startCoordinator } from "./coordinator/mod.ts";
 import { advisorService, EngineWorker, LiveAdvice } from "./advisor/mod.ts";
 import { trackingServer } from "./mlflow/mod.ts";
+import { Admission, type RunningAuth, startAuth } from "./auth/mod.ts";
+import { guardedHandler } from "./http/guarded_handler.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export const VERSION: string = denoJson.version;
@@ -42,11 +44,18 @@ export interface AppServices {
   /** Every Connect service, for a second listener (native gRPC) to serve as well. */
   readonly rpc: readonly ServiceRegistration[];
   readonly rpcOptions: RpcOptions;
+  /** Who may do what (tokens, sessions, browser rules); both listeners check it. */
+  readonly auth: RunningAuth;
+  /** One set of per-client limits for both listeners. */
+  readonly admission: Admission;
 }
 
 export interface App extends AsyncDisposable {
-  /** Answers one request of the main port. */
-  readonly fetch: (req: Request) => Promise<Response>;
+  /**
+   * Answers one request of the main port: the guard (identity, browser rules), admission
+   * (per-client limits), then the routes. `info` says who is asking (a loopback peer if absent).
+   */
+  readonly fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
   readonly services: AppServices;
   /** /ready answers 200 only while this is true (set once the listeners are up). */
   ready: boolean;
@@ -69,6 +78,15 @@ export async function createApp(
 ): Promise<App> {
   const startedAtMs = performance.now();
   await using stack = new AsyncDisposableStack();
+  const auth = stack.adopt(
+    await startAuth(config.auth, {
+      host: config.host,
+      dataDir: config.dataDir,
+      tls: Boolean(config.tlsCertFile),
+      logger,
+    }),
+    (a) => a.close(),
+  );
   const metrics = new BusMetrics();
   const storage = stack.use(
     opts.storage ?? await openKvStorage(`${config.dataDir}/jimbot.kv`, {
@@ -134,7 +152,7 @@ export async function createApp(
   };
   const rpcHandler = createFetchRpcHandler(rpc, rpcOptions);
   const state = { ready: false };
-  const fetch = createHandler(
+  const routed = createHandler(
     analytics ? [...routes, ...analyticsRoutes(analytics)] : routes,
     {
       ingest,
@@ -156,6 +174,9 @@ export async function createApp(
       ...tracking.mounts,
     ],
   );
+  const admission = new Admission(config.admission);
+  const guarded = guardedHandler(auth.guard, admission, routed, logger);
+  const fetch = (req: Request, info: Deno.ServeHandlerInfo = IN_PROCESS_PEER) => guarded(req, info);
   const owned = stack.move();
   let closed: Promise<void> | null = null;
   const close = () => closed ??= owned.disposeAsync();
@@ -171,6 +192,8 @@ export async function createApp(
       metrics,
       rpc,
       rpcOptions,
+      auth,
+      admission,
     },
     get ready() {
       return state.ready;
@@ -183,3 +206,9 @@ export async function createApp(
     [Symbol.asyncDispose]: close,
   };
 }
+
+/** The peer of a request handed to `fetch` in process (tests): this machine, over loopback. */
+const IN_PROCESS_PEER: Deno.ServeHandlerInfo = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 0 },
+  completed: Promise.resolve(),
+};

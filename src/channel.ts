@@ -9,6 +9,8 @@ import { Wakeup } from "./wakeup.ts";
 export class Channel<T> implements AsyncIterable<T> {
   readonly #items: T[] = [];
   readonly #wakeup = new Wakeup();
+  /** Told whenever the consumer takes an item (producers waiting for room). */
+  readonly #taken = new Wakeup();
   #closed = false;
   #failure: { error: unknown } | null = null;
 
@@ -30,11 +32,29 @@ export class Channel<T> implements AsyncIterable<T> {
     this.#wakeup.notify();
   }
 
+  /**
+   * Waits until fewer than `limit` items are queued (a producer's backpressure); false when
+   * `signal` aborts first or the channel has ended.
+   */
+  async roomFor(limit: number, signal: AbortSignal): Promise<boolean> {
+    while (this.#items.length >= limit) {
+      if (this.#closed || this.#failure || signal.aborted) return false;
+      try {
+        await this.#taken.wait(signal);
+      } catch {
+        return false;
+      }
+    }
+    return !signal.aborted;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       if (this.#failure) throw this.#failure.error;
       if (this.#items.length > 0) {
-        yield this.#items.shift()!;
+        const item = this.#items.shift()!;
+        this.#taken.notify();
+        yield item;
         continue;
       }
       if (this.#closed) return;

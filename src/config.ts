@@ -7,6 +7,32 @@ import { parseArgs } from "node:util";
 import { StartupError } from "./errors.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
+/** Tokens, browser protections and the mod's exemptions (docs/security.md). */
+export interface AuthConfig {
+  /** "" means `<data-dir>/tokens.json`. */
+  readonly tokensFile: string;
+  readonly allowedHosts: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly anonymousLoopback: boolean;
+  /** Networks whose clients may ingest and poll without a token (a mod in a VM). */
+  readonly modAllow: readonly string[];
+  /** Listen on a network address without any token, after a warning. */
+  readonly allowInsecureNetwork: boolean;
+}
+
+/** Requests, body bytes, streams and rates one client may take (docs/security.md). */
+export interface AdmissionLimits {
+  readonly maxInFlight: number;
+  readonly maxInFlightPerAddress: number;
+  /** Sum of request bodies being received, bytes. */
+  readonly bodyBudgetBytes: number;
+  readonly maxStreams: number;
+  readonly maxStreamsPerClient: number;
+  /** Requests per second (and twice that as a burst) per client. */
+  readonly ingestRate: number;
+  readonly heavyRate: number;
+}
+
 /** Size and time limits on what clients may send. */
 export interface Limits {
   readonly maxBodyBytes: number;
@@ -77,6 +103,10 @@ export interface Config {
   readonly summaryIntervalMs: number;
   /** Cap on all MLflow artifact files together (`<data-dir>/mlflow-artifacts`). */
   readonly artifactsMaxBytes: number;
+  /** Tokens, browser protections and the mod's exemptions (docs/security.md). */
+  readonly auth: AuthConfig;
+  /** Requests, body bytes, streams and rates one client may take (docs/security.md). */
+  readonly admission: AdmissionLimits;
 }
 
 /** Commands one POST may queue (not an option). */
@@ -219,7 +249,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     "analytics-postgres",
     "PostgreSQL URL to mirror the analytics tables into",
     NONE,
-    (d, v) => {
+    (d, v, n) => {
+      if (!URL.canParse(v) || !/^postgres(ql)?:$/.test(new URL(v).protocol)) {
+        // The value may hold a password: the message shows it with the password masked.
+        throw invalid(n, "a URL such as postgres://user:password@host/db", redactPassword(v));
+      }
       d.analytics.postgresUrl = v;
     },
   ),
@@ -236,6 +270,94 @@ export const OPTIONS: readonly OptionSpec[] = [
     "536870912",
     (d, v, n) => {
       d.artifactsMaxBytes = integer(v, n, 0, Number.MAX_SAFE_INTEGER);
+    },
+  ),
+  opt(
+    "tokens-file",
+    "bearer tokens file (jimbot token create)",
+    { shown: "<data-dir>/tokens.json" },
+    (d, v) => {
+      d.auth.tokensFile = v;
+    },
+  ),
+  opt(
+    "allowed-hosts",
+    "Host names served besides loopback and IPs (comma-separated)",
+    NONE,
+    (d, v) => {
+      d.auth.allowedHosts = list(v).map((h) => h.toLowerCase());
+    },
+  ),
+  opt(
+    "cors-origins",
+    "browser origins allowed to call the API (comma-separated)",
+    NONE,
+    (d, v, n) => {
+      d.auth.corsOrigins = list(v).map((o) => {
+        if (!/^https?:\/\/[^/\s]+$/.test(o)) {
+          throw invalid(n, "origins such as http://localhost:5173", o);
+        }
+        return o;
+      });
+    },
+  ),
+  opt(
+    "anonymous-loopback",
+    "loopback non-browser clients ingest and poll without a token",
+    "true",
+    (d, v, n) => {
+      d.auth.anonymousLoopback = bool(v, n);
+    },
+  ),
+  opt(
+    "mod-allow",
+    "networks that ingest and poll without a token (10.0.2.0/24,…)",
+    NONE,
+    (d, v) => {
+      d.auth.modAllow = list(v);
+    },
+  ),
+  opt(
+    "body-budget-bytes",
+    "request-body bytes in flight, all clients (429 above)",
+    "67108864",
+    (d, v, n) => {
+      d.admission.bodyBudgetBytes = integer(v, n, 1024, 2 ** 40);
+    },
+  ),
+  opt(
+    "max-requests-per-address",
+    "requests in flight from one address (429 above)",
+    "256",
+    (d, v, n) => {
+      d.admission.maxInFlightPerAddress = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt(
+    "max-streams-per-client",
+    "open SSE/WebSocket/streaming calls per client",
+    "64",
+    (d, v, n) => {
+      d.admission.maxStreamsPerClient = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt("ingest-rate", "ingest requests per second per client (burst: twice)", "20000", (d, v, n) => {
+    d.admission.ingestRate = integer(v, n, 1, 1_000_000);
+  }),
+  opt(
+    "heavy-rate",
+    "analytics/advisor requests per second per client (burst: twice)",
+    "10",
+    (d, v, n) => {
+      d.admission.heavyRate = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt(
+    "allow-insecure-network",
+    "listen on a network address without tokens (true/false)",
+    "false",
+    (d, v, n) => {
+      d.auth.allowInsecureNetwork = bool(v, n);
     },
   ),
 ];
@@ -277,6 +399,24 @@ export function defaultConfig(): Config {
     liveAdvice: false,
     summaryIntervalMs: 0,
     artifactsMaxBytes: 0,
+    auth: {
+      tokensFile: "",
+      allowedHosts: [],
+      corsOrigins: [],
+      anonymousLoopback: false,
+      modAllow: [],
+      allowInsecureNetwork: false,
+    },
+    // Not options: the caps over all clients together.
+    admission: {
+      maxInFlight: 2_048,
+      maxStreams: 1_024,
+      maxInFlightPerAddress: 0,
+      bodyBudgetBytes: 0,
+      maxStreamsPerClient: 0,
+      ingestRate: 0,
+      heavyRate: 0,
+    },
   };
   for (const spec of OPTIONS) {
     if (spec.defaultValue !== null) spec.set(draft, spec.defaultValue, `--${spec.flag}`);
@@ -353,6 +493,20 @@ function opt(flag: string, help: string, byDefault: string | NoDefault, set: Set
 
 function invalid(name: string, expected: string, got: string): ConfigError {
   return new ConfigError(`Cannot start: ${name} must be ${expected}: got "${got}"`);
+}
+
+/** `scheme://user:secret@host` → `scheme://user:***@host`, also in text that is no valid URL. */
+export function redactPassword(text: string): string {
+  return text.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, "$1***@");
+}
+
+function bool(value: string, name: string): boolean {
+  if (value !== "true" && value !== "false") throw invalid(name, "true or false", value);
+  return value === "true";
+}
+
+function list(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 function integer(value: string, name: string, min: number, max: number): number {

@@ -15,6 +15,8 @@ export type ErrorKind =
   | "unsupported_media_type"
   | "over_limit"
   | "not_ready"
+  | "unauthenticated"
+  | "permission_denied"
   | "internal";
 
 /** Extra facts an error carries to the client. */
@@ -50,6 +52,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
   unsupported_media_type: 415,
   over_limit: 429,
   not_ready: 503,
+  unauthenticated: 401,
+  permission_denied: 403,
   internal: 500,
 };
 

@@ -46,11 +46,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     host: config.host,
     port: config.grpcPort,
     tls,
+    guard: app.services.auth.guard,
+    admission: app.services.admission,
   }).catch((err) => {
     throw bindError(err, { flag: "--grpc-port", host: config.host, port: config.grpcPort });
   });
   stack.defer(() => grpc.close());
   app.ready = true;
+  app.services.auth.announce(http.port);
   logger.info("listening", {
     host: config.host,
     port: http.port,
@@ -107,7 +110,7 @@ function listenHttp(
     activity.observe(req, info.remoteAddr);
     inFlight++;
     try {
-      return await app.fetch(req);
+      return await app.fetch(req, info);
     } finally {
       if (--inFlight === 0) drained?.();
     }

@@ -9,15 +9,19 @@ import type { EventLog } from "../log/mod.ts";
 import type { Logger } from "../logger.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
 import { disableChangeTracking, PostgresMirror } from "./postgres_mirror.ts";
-import { type QueryOptions, type QueryResult, runQuery } from "./query.ts";
+import { exportQuery, type QueryOptions, runQuery } from "./query.ts";
+import type { ExportFormat } from "./export.ts";
 import { analyticsPath, AnalyticsStore } from "./store.ts";
-import { synergyMatrix, type SynergyOptions, type SynergyPair } from "./synergy.ts";
-import { type Pattern, type PatternOptions, playPatterns } from "./patterns.ts";
+import type { SynergyOptions, SynergyPair } from "./synergy.ts";
+import type { Pattern, PatternOptions } from "./patterns.ts";
+import { analyticsJobs } from "./job_process.ts";
 
 /** Analytics settings (from Config). */
 
 /** Rows an export may hold (a query's own limit is for interactive use). */
 export const EXPORT_MAX_ROWS = 1_000_000;
+/** Largest export, counted as JSON text of its rows before encoding. */
+export const EXPORT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** The running analytics of one data directory. */
 export class Analytics {
@@ -79,24 +83,36 @@ export class Analytics {
     return runQuery(this.path, request, {
       maxRows: limits?.maxRows ?? this.#config.queryMaxRows,
       timeoutMs: limits?.timeoutMs ?? this.#config.queryTimeoutMs,
+      maxBytes: limits?.maxBytes,
     });
   }
 
-  /** A query for export: the time budget of queries, up to EXPORT_MAX_ROWS rows. */
-  exportRows(request: { sql: string; params?: readonly unknown[] }): Promise<QueryResult> {
-    return this.query(request, { maxRows: EXPORT_MAX_ROWS });
+  /** A query as a CSV or Parquet file: the time budget of queries, up to EXPORT_MAX_ROWS rows. */
+  exportFile(request: { sql: string; params?: readonly unknown[] }, format: ExportFormat) {
+    return exportQuery(this.path, request, format, {
+      maxRows: EXPORT_MAX_ROWS,
+      maxBytes: EXPORT_MAX_BYTES,
+      timeoutMs: this.#config.queryTimeoutMs,
+    });
   }
 
-  synergy(opts: SynergyOptions): SynergyPair[] {
-    return withReader(this.path, (db) => synergyMatrix(db, opts));
+  /** The synergy matrix, computed in a child process within the query time budget. */
+  async synergy(opts: SynergyOptions): Promise<SynergyPair[]> {
+    const job = { kind: "synergy" as const, opts };
+    const { result } = await analyticsJobs.run(this.path, job, this.#config.queryTimeoutMs);
+    return result as SynergyPair[];
   }
 
-  patterns(opts: PatternOptions): Pattern[] {
-    return withReader(this.path, (db) => playPatterns(db, opts));
+  /** Frequent play patterns, mined in a child process within the query time budget. */
+  async patterns(opts: PatternOptions): Promise<Pattern[]> {
+    const job = { kind: "patterns" as const, opts };
+    const { result } = await analyticsJobs.run(this.path, job, this.#config.queryTimeoutMs);
+    return result as Pattern[];
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#mirrorTimer);
+    analyticsJobs.killAll();
     await this.#consumer.stop();
     if (this.#mirror) {
       await this.#mirror.sync().catch(() => {});

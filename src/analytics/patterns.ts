@@ -7,6 +7,12 @@ import type { DatabaseSync } from "node:sqlite";
 
 export const DEFAULT_MIN_SUPPORT = 0.05;
 export const DEFAULT_MAX_PATTERN_LENGTH = 4;
+/**
+ * Most sequence positions one mining may visit, and most patterns it may find: the work grows
+ * as plays^max_length, so parameters alone do not bound it.
+ */
+export const MAX_PATTERN_WORK = 20_000_000;
+export const MAX_PATTERNS = 100_000;
 
 export interface Pattern {
   readonly pattern: string[];
@@ -43,8 +49,16 @@ export function prefixSpan(sequences: readonly Sequence[], opts: PatternOptions 
   const maxLength = opts.maxLength ?? DEFAULT_MAX_PATTERN_LENGTH;
   const minLength = opts.minLength ?? 1;
   const out: Pattern[] = [];
+  let work = 0;
   const grow = (prefix: string[], projected: [number, number][]) => {
     if (prefix.length >= maxLength) return;
+    for (const [s, start] of projected) work += sequences[s].items.length - start;
+    if (out.length > MAX_PATTERNS || work > MAX_PATTERN_WORK) {
+      throw new Error(
+        `pattern mining stopped after ${MAX_PATTERN_WORK} steps or ${MAX_PATTERNS} patterns; ` +
+          "raise min_support or lower max_length",
+      );
+    }
     // First position of each item after the start, per sequence.
     const next = new Map<string, [number, number][]>();
     for (const [s, start] of projected) {

@@ -7,8 +7,9 @@ import { BusError } from "../errors.ts";
 import { json } from "../http/responses.ts";
 import type { Route, RouteContext } from "../http/route.ts";
 import type { Analytics } from "./analytics.ts";
-import { CSV_TYPE, type ExportFormat, PARQUET_TYPE, toCsv, toParquet } from "./export.ts";
+import { CSV_TYPE, type ExportFormat, PARQUET_TYPE, toCsv } from "./export.ts";
 import type { QueryResult } from "./query.ts";
+import type { ExportFile } from "./job.ts";
 import { PROJECTED_TABLES } from "./schema.ts";
 import { intParam } from "../http/query_params.ts";
 
@@ -69,32 +70,33 @@ async function exportGet({ url }: RouteContext, analytics: Analytics): Promise<R
     );
   }
   const format = exportFormat(url.searchParams.get("format"));
-  return exported(await analytics.exportRows({ sql: `SELECT * FROM "${table}"` }), format, table);
+  const sql = `SELECT * FROM "${table}"`;
+  return exported(await analytics.exportFile({ sql }, format), format, table);
 }
 
 async function exportPost(ctx: RouteContext, analytics: Analytics): Promise<Response> {
   const body = await sqlBody(ctx);
   const format = exportFormat(body.format ?? ctx.url.searchParams.get("format"));
-  return exported(await analytics.exportRows(body), format, "query");
+  return exported(await analytics.exportFile(body, format), format, "query");
 }
 
-function exported(result: QueryResult, format: ExportFormat, name: string): Response {
+function exported(
+  { file, bytes }: { file: ExportFile; bytes: Uint8Array },
+  format: ExportFormat,
+  name: string,
+): Response {
   const headers = new Headers({
     "content-disposition": `attachment; filename="${name}.${format}"`,
-    "x-row-count": String(result.rows.length),
-    "x-truncated": String(result.truncated),
+    "x-row-count": String(file.rowCount),
+    "x-truncated": String(file.truncated),
+    "content-type": format === "csv" ? CSV_TYPE : PARQUET_TYPE,
   });
-  if (format === "csv") {
-    headers.set("content-type", CSV_TYPE);
-    return new Response(toCsv(result), { headers });
-  }
-  headers.set("content-type", PARQUET_TYPE);
-  return new Response(toParquet(result) as Uint8Array<ArrayBuffer>, { headers });
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { headers });
 }
 
-function synergy({ req, url }: RouteContext, analytics: Analytics): Response {
+async function synergy({ req, url }: RouteContext, analytics: Analytics): Promise<Response> {
   const jokers = url.searchParams.get("jokers");
-  const matrix = analytics.synergy({
+  const matrix = await analytics.synergy({
     jokers: jokers ? jokers.split(",").map((s) => s.trim()).filter((s) => s) : undefined,
     maxJokers: intParam(url, "max_jokers", 12, { min: 2, max: 40 }),
     hands: intParam(url, "hands", 200, { min: 1, max: 5_000 }),
@@ -117,8 +119,8 @@ function synergy({ req, url }: RouteContext, analytics: Analytics): Response {
   return json(200, { pairs: matrix });
 }
 
-function patterns({ url }: RouteContext, analytics: Analytics): Response {
-  const found = analytics.patterns({
+async function patterns({ url }: RouteContext, analytics: Analytics): Promise<Response> {
+  const found = await analytics.patterns({
     minSupport: numberParam(url, "min_support", 0.05),
     maxLength: intParam(url, "max_length", 4, { min: 1, max: 10 }),
     minLength: intParam(url, "min_length", 1, { min: 1, max: 10 }),

@@ -44,6 +44,9 @@ const READ_PRAGMAS = new Set([
   "page_size",
 ]);
 
+/** Reading PRAGMAs that would write their value if given one (`= v` or `(v)`). */
+const VALUE_PRAGMAS = new Set(["user_version", "schema_version", "page_size"]);
+
 /** Returns null when the SQL may run, else the reason it is refused. */
 export function refuseReason(sql: string): string | null {
   const code = stripLiterals(sql);
@@ -59,7 +62,9 @@ export function refuseReason(sql: string): string | null {
   if (bad) return `${bad} is not allowed: the analytics connection is read-only`;
   if (first === "PRAGMA") {
     const name = (words[1] ?? "").toLowerCase();
-    if (!READ_PRAGMAS.has(name) || code.includes("=")) {
+    // `PRAGMA user_version(7)` writes as surely as `= 7`: these take no argument at all.
+    const setsWithArgument = VALUE_PRAGMAS.has(name) && code.includes("(");
+    if (!READ_PRAGMAS.has(name) || code.includes("=") || setsWithArgument) {
       return `PRAGMA ${name} is not allowed: only PRAGMAs that read are (${
         [...READ_PRAGMAS].join(", ")
       }), without "="`;

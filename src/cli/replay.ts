@@ -5,7 +5,7 @@
 // says how many events it replayed.
 
 import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
   EventBus,
@@ -38,6 +38,10 @@ another bus (--publish), over the bus's Connect API.
   --quiet            no progress bar
 
 At the end it prints on stderr how many events it replayed or published.
+
+Bearer tokens come from JIMBOT_TOKEN for the bus read (the "read" scope) and
+JIMBOT_PUBLISH_TOKEN for the --publish bus (the "ingest" scope; none is needed on loopback);
+see docs/security.md in the repository.
 `;
 
 interface ReplayArgs {
@@ -71,12 +75,15 @@ export async function replayCommand(args: string[]): Promise<number> {
   const opts = parsed;
   // HTTP/1.1: Deno's node:http2 client ends the process with an unhandled "Premature close"
   // after a finished server stream; Connect server streams work over HTTP/1.1 as well.
-  const source = createClient(
-    EventBus,
-    createConnectTransport({ baseUrl: opts.url, httpVersion: "1.1" }),
-  );
+  const transport = (baseUrl: string, token: string | undefined) => {
+    const interceptors: Interceptor[] = token
+      ? [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))]
+      : [];
+    return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+  };
+  const source = createClient(EventBus, transport(opts.url, Deno.env.get("JIMBOT_TOKEN")));
   const target = opts.publish
-    ? createClient(EventBus, createConnectTransport({ baseUrl: opts.publish, httpVersion: "1.1" }))
+    ? createClient(EventBus, transport(opts.publish, Deno.env.get("JIMBOT_PUBLISH_TOKEN")))
     : undefined;
   const head = Number((await source.getOffsets({})).head);
   // Without --follow the replay never waits: it ends at --to or at today's head, whichever is first.

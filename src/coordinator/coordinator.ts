@@ -50,6 +50,8 @@ export interface AcquireRequest {
   readonly waitMs?: number;
   readonly returnQueued?: boolean;
   readonly requestId?: string;
+  /** The caller's identity: only it may renew and release the lease. */
+  readonly owner?: string;
 }
 
 export interface ReserveRequest {
@@ -58,6 +60,8 @@ export interface ReserveRequest {
   readonly estimatedInputTokens?: number;
   readonly estimatedOutputTokens?: number;
   readonly component?: string;
+  /** The caller's identity: only it may commit the reservation. */
+  readonly owner?: string;
 }
 
 /** What the bus and metrics hear about (besides lease events). */
@@ -206,6 +210,7 @@ export class Coordinator {
       ttlMs: req.ttlMs ?? 0,
       waitMs,
       detached,
+      owner: req.owner,
     };
     let blocked: Promise<AcquireOutcome> | null = null;
     if (waitMs > 0 && !detached && !this.#blocked.has(id)) {
@@ -227,7 +232,7 @@ export class Coordinator {
       if (blocked) this.#blocked.delete(id);
       return outcome;
     }
-    const onAbort = () => this.release(id).catch(() => {});
+    const onAbort = () => this.release(id, req.owner).catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await blocked;
@@ -237,7 +242,7 @@ export class Coordinator {
   }
 
   /** Extends a granted lease by `ttlMs` from now (0: its original ttl). */
-  renew(leaseId: string, ttlMs = 0): Promise<LeaseView> {
+  renew(leaseId: string, ttlMs = 0, owner?: string): Promise<LeaseView> {
     const pool = this.#poolHolding(leaseId);
     if (!pool) {
       return Promise.reject(
@@ -246,17 +251,17 @@ export class Coordinator {
     }
     return this.#runPool(
       pool,
-      (draft) => renew(pool.spec, draft, leaseId, ttlMs, this.#clock.now()),
+      (draft) => renew(pool.spec, draft, leaseId, ttlMs, this.#clock.now(), owner),
     );
   }
 
   /** Gives back a lease or withdraws a queued request; false when neither exists. */
-  async release(leaseId: string): Promise<boolean> {
+  async release(leaseId: string, owner?: string): Promise<boolean> {
     const pool = this.#poolHolding(leaseId);
     if (!pool) return false;
     return await this.#runPool(
       pool,
-      (draft, events) => release(pool.spec, draft, leaseId, this.#clock.now(), events),
+      (draft, events) => release(pool.spec, draft, leaseId, this.#clock.now(), events, owner),
     );
   }
 
@@ -267,6 +272,7 @@ export class Coordinator {
       requests: req.requests || 1,
       inputTokens: req.estimatedInputTokens ?? 0,
       outputTokens: req.estimatedOutputTokens ?? 0,
+      owner: req.owner,
     };
     const outcome = await limiter.state.run((draft) =>
       reserve(limiter.spec, draft, args, this.#clock.now(), this.#config)
@@ -289,12 +295,13 @@ export class Coordinator {
   async commit(
     reservationId: string,
     actual: { inputTokens: number; outputTokens: number },
+    owner?: string,
   ): Promise<{ corrected: boolean; buckets: BucketView[] }> {
-    const { limiter: name, seq } = parseReservationId(reservationId);
+    const { limiter: name, seq, secret } = parseReservationId(reservationId);
     const limiter = this.#limiter(name);
     return await limiter.state.run((draft) => {
       const now = this.#clock.now();
-      const corrected = commit(limiter.spec, draft, seq, actual, now);
+      const corrected = commit(limiter.spec, draft, { seq, secret, owner }, actual, now);
       return { corrected, buckets: bucketViews(limiter.spec, draft, now) };
     });
   }

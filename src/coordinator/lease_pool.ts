@@ -26,6 +26,8 @@ export interface PoolSpec {
 
 export interface LeaseRec {
   id: string;
+  /** The identity that asked (absent in state written before owners existed: anyone's). */
+  owner?: string;
   component: string;
   amount: number;
   priority: number;
@@ -36,6 +38,7 @@ export interface LeaseRec {
 
 export interface WaiterRec {
   id: string;
+  owner?: string;
   component: string;
   amount: number;
   priority: number;
@@ -89,6 +92,8 @@ export interface LeaseEvent {
 /** A validated Acquire. */
 export interface AcquireArgs {
   readonly id: string;
+  /** Who may renew and release it (undefined: an in-process caller). */
+  readonly owner?: string;
   readonly component: string;
   /** MB, or slice ms (0: the default slice). */
   readonly amount: number;
@@ -136,14 +141,15 @@ export function acquire(
   events: LeaseEvent[],
 ): AcquireOutcome {
   const held = state.leases.find((l) => l.id === args.id);
-  if (held) return { state: "granted", lease: view(spec, held) };
+  if (held) return { state: "granted", lease: view(spec, checkOwner(held, args.owner, "acquire")) };
   const waiting = state.queue.find((w) => w.id === args.id);
-  if (waiting) return queuedOutcome(spec, state, waiting, now);
+  if (waiting) return queuedOutcome(spec, state, checkOwner(waiting, args.owner, "acquire"), now);
 
   const amount = spec.kind === "gpu_slice" && args.amount === 0 ? spec.defaultSliceMs : args.amount;
   const ttlMs = spec.kind === "gpu_slice" ? amount : args.ttlMs || spec.lease.defaultTtlMs;
   const w: WaiterRec = {
     id: args.id,
+    ...(args.owner === undefined ? {} : { owner: args.owner }),
     component: args.component,
     amount,
     priority: args.priority,
@@ -167,6 +173,11 @@ export function acquire(
   }
   if (args.waitMs > spec.lease.maxWaitMs) {
     return deny(`${spec.key}: wait_ms is at most ${spec.lease.maxWaitMs}: asked ${args.waitMs}`);
+  }
+  if (args.owner !== undefined && heldBy(state, args.owner) >= MAX_PER_OWNER) {
+    return deny(
+      `${spec.key}: you hold or wait for ${MAX_PER_OWNER} leases already; release one first`,
+    );
   }
   const usage = usageOf(spec, state);
   if (fit(spec, state, usage, w.component, amount) === "never") {
@@ -202,14 +213,18 @@ export function release(
   id: string,
   now: number,
   events: LeaseEvent[],
+  owner?: string,
 ): boolean {
   const i = state.leases.findIndex((l) => l.id === id);
   if (i >= 0) {
+    checkOwner(state.leases[i], owner, "release");
     const [lease] = state.leases.splice(i, 1);
     events.push({ state: "released", lease: view(spec, lease), atMs: now });
     grantWaiters(spec, state, now, events);
     return true;
   }
+  const queued = state.queue.find((q) => q.id === id);
+  if (queued) checkOwner(queued, owner, "release");
   const w = removeWaiter(state, id);
   if (!w) return false;
   events.push({
@@ -233,11 +248,13 @@ export function renew(
   id: string,
   ttlMs: number,
   now: number,
+  owner?: string,
 ): LeaseView {
   const lease = state.leases.find((l) => l.id === id);
   if (!lease || lease.expiresAt <= now) {
     throw new BusError("not_found", `Cannot renew lease "${id}": it expired or was released`);
   }
+  checkOwner(lease, owner, "renew");
   const ttl = ttlMs || lease.ttlMs;
   const max = spec.kind === "gpu_slice" ? spec.maxSliceMs : spec.lease.maxTtlMs;
   if (ttl > max) {
@@ -414,6 +431,7 @@ function grantWaiters(spec: PoolSpec, state: PoolState, now: number, events: Lea
     removeWaiter(state, granted.id);
     const lease: LeaseRec = {
       id: granted.id,
+      ...(granted.owner === undefined ? {} : { owner: granted.owner }),
       component: granted.component,
       amount: granted.amount,
       priority: granted.priority,
@@ -533,6 +551,27 @@ function estimateWaitMs(spec: PoolSpec, state: PoolState, w: WaiterRec, now: num
     sink.length = 0;
   }
   return Math.max(0, w.deadline - now);
+}
+
+/** Most leases one identity may hold or wait for in one pool (one client cannot take all). */
+export const MAX_PER_OWNER = 32;
+
+function heldBy(state: PoolState, owner: string): number {
+  return state.leases.filter((l) => l.owner === owner).length +
+    state.queue.filter((w) => w.owner === owner).length;
+}
+
+/** Leases belong to the identity that asked; another identity is refused. */
+function checkOwner<T extends { id: string; owner?: string }>(
+  rec: T,
+  owner: string | undefined,
+  what: string,
+): T {
+  if (owner === undefined || rec.owner === undefined || rec.owner === owner) return rec;
+  throw new BusError(
+    "permission_denied",
+    `Cannot ${what} lease "${rec.id}": it belongs to another identity`,
+  );
 }
 
 function removeWaiter(state: PoolState, id: string): WaiterRec | undefined {

@@ -16,8 +16,11 @@ import {
   waitMs,
 } from "./token_bucket.ts";
 
-/** [reservation seq, estimated input, estimated output, expires at (epoch ms)] */
-type Reservation = [number, number, number, number];
+/**
+ * [reservation seq, estimated input, estimated output, expires at (epoch ms), secret, owner];
+ * secret and owner are absent in state written before they existed.
+ */
+type Reservation = [number, number, number, number, string?, string?];
 
 /** Everything persisted for one limiter. */
 export interface LimiterState {
@@ -32,6 +35,15 @@ export interface ReserveArgs {
   readonly requests: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Only this identity may commit the reservation (undefined: an in-process caller). */
+  readonly owner?: string;
+}
+
+/** Which reservation a Commit names, and who sends it. */
+export interface CommitKey {
+  readonly seq: number;
+  readonly secret: string;
+  readonly owner?: string;
 }
 
 export interface BucketView {
@@ -100,6 +112,8 @@ export function reserve(
   if (retryAfterMs > 0) return refuse(spec, state, reason, retryAfterMs);
   for (const b of spec.buckets) take(b, state.levels[b.name], needOf(b, args));
   const seq = ++state.seq;
+  // The random part makes ids unguessable: a sequence number alone could be committed by anyone.
+  const secret = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   if (spec.tracksTokens) {
     state.reservations = state.reservations.filter((r) => r[3] > now);
     state.reservations.push([
@@ -107,13 +121,15 @@ export function reserve(
       args.inputTokens,
       args.outputTokens,
       now + limits.reservationTtlMs,
+      secret,
+      args.owner,
     ]);
     if (state.reservations.length > limits.maxReservations) state.reservations.shift();
   }
   state.exhausted = false;
   return {
     allowed: true,
-    reservationId: `${spec.name}:${seq}`,
+    reservationId: `${spec.name}:${seq}:${secret}`,
     retryAfterMs: 0,
     reason: "",
     buckets: bucketViews(spec, state),
@@ -123,18 +139,40 @@ export function reserve(
 
 /**
  * Replaces a reservation's estimate with the actual token counts: more is taken (a bucket may go
- * below zero), less is given back. False when the reservation is unknown, expired or committed.
+ * below zero, by at most its capacity), less is given back. False when the reservation is
+ * unknown, expired or committed.
+ * @throws {BusError} permission_denied for another identity's reservation; malformed for a
+ * commit over its estimate by more than the bucket's capacity
  */
 export function commit(
   spec: LimiterConfig,
   state: LimiterState,
-  seq: number,
+  key: CommitKey,
   actual: { inputTokens: number; outputTokens: number },
   now: number,
 ): boolean {
-  const i = state.reservations.findIndex((r) => r[0] === seq && r[3] > now);
+  const i = state.reservations.findIndex((r) =>
+    r[0] === key.seq && r[3] > now && (r[4] ?? "") === key.secret
+  );
   if (i < 0) return false;
-  const [, estIn, estOut] = state.reservations[i];
+  const [, estIn, estOut, , , owner] = state.reservations[i];
+  if (key.owner !== undefined && owner !== undefined && owner !== key.owner) {
+    throw new BusError("permission_denied", "Cannot commit: the reservation is another identity's");
+  }
+  for (const b of spec.buckets) {
+    const extra = b.name === "input_tokens"
+      ? actual.inputTokens - estIn
+      : b.name === "output_tokens"
+      ? actual.outputTokens - estOut
+      : 0;
+    if (extra > b.capacity) {
+      throw new BusError(
+        "malformed",
+        `Cannot commit: ${b.name} exceeds the reservation's estimate by ${extra}, more than ` +
+          `the bucket holds (${b.capacity}); reserve closer to what you will use`,
+      );
+    }
+  }
   state.reservations.splice(i, 1);
   for (const b of spec.buckets) {
     const level = state.levels[b.name];
@@ -160,14 +198,16 @@ export function bucketViews(spec: LimiterConfig, state: LimiterState, now?: numb
   });
 }
 
-/** Splits "claude:17" into the limiter name and sequence number. */
-export function parseReservationId(id: string): { limiter: string; seq: number } {
-  const i = id.lastIndexOf(":");
-  const seq = Number(id.slice(i + 1));
-  if (i <= 0 || !Number.isSafeInteger(seq) || seq < 1) {
+/** Splits "claude:17:3f9c…" into the limiter name, sequence number and secret. */
+export function parseReservationId(
+  id: string,
+): { limiter: string; seq: number; secret: string } {
+  const m = /^(.+):(\d{1,15}):([0-9a-f]{16})$/.exec(id);
+  const seq = Number(m?.[2]);
+  if (!m || seq < 1) {
     throw new BusError("malformed", `Cannot commit: "${id}" is not a reservation id`);
   }
-  return { limiter: id.slice(0, i), seq };
+  return { limiter: m[1], seq, secret: m[3] };
 }
 
 function needOf(b: BucketSpec, args: ReserveArgs): number {

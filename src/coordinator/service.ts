@@ -5,6 +5,7 @@
  * @module
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { IDENTITY_KEY } from "../auth/mod.ts";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type AcquireResponseSchema,
@@ -39,14 +40,15 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
         waitMs: req.waitMs,
         returnQueued: req.returnQueued,
         requestId: req.requestId,
+        owner: owner(ctx),
       }, ctx.signal);
       return acquireResponse(outcome);
     },
-    async renew(req) {
-      return { lease: lease(await coordinator.renew(req.leaseId, req.ttlMs)) };
+    async renew(req, ctx) {
+      return { lease: lease(await coordinator.renew(req.leaseId, req.ttlMs, owner(ctx))) };
     },
-    async release(req) {
-      return { released: await coordinator.release(req.leaseId) };
+    async release(req, ctx) {
+      return { released: await coordinator.release(req.leaseId, owner(ctx)) };
     },
     async *watchLeases(req, ctx: HandlerContext) {
       const filter = { component: req.component || undefined, resources: req.resources };
@@ -54,8 +56,9 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
         yield watchResponse(event);
       }
     },
-    async reserve(req) {
+    async reserve(req, ctx) {
       const r = await coordinator.reserve({
+        owner: owner(ctx),
         limiter: req.limiter,
         requests: req.requests,
         estimatedInputTokens: req.estimatedInputTokens,
@@ -65,16 +68,16 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
       return {
         allowed: r.allowed,
         reservationId: r.reservationId,
-        retryAfterMs: r.retryAfterMs,
+        retryAfterMs: uint32(r.retryAfterMs),
         reason: r.reason,
         buckets: r.buckets.map(bucket),
       };
     },
-    async commit(req) {
+    async commit(req, ctx) {
       const r = await coordinator.commit(req.reservationId, {
         inputTokens: req.actualInputTokens,
         outputTokens: req.actualOutputTokens,
-      });
+      }, owner(ctx));
       return { corrected: r.corrected, buckets: r.buckets.map(bucket) };
     },
     getStatus() {
@@ -98,6 +101,16 @@ export function registerCoordinator(router: ConnectRouter, coordinator: Coordina
   });
 }
 
+/** A computed value for a uint32 field: a larger one would fail the whole answer (INTERNAL). */
+function uint32(v: number): number {
+  return Math.min(Math.max(0, Math.ceil(v)), 0xffff_ffff);
+}
+
+/** The identity the request guard gave this call: it owns what the call creates. */
+function owner(ctx: HandlerContext): string {
+  return ctx.values.get(IDENTITY_KEY).name;
+}
+
 /** {@linkcode registerCoordinator} as a registration for rpc/'s list of services. */
 export function coordinatorService(coordinator: Coordinator): (router: ConnectRouter) => void {
   return (router) => registerCoordinator(router, coordinator);
@@ -111,8 +124,8 @@ function acquireResponse(o: AcquireOutcome): MessageInitShape<typeof AcquireResp
       return {
         state: LeaseState.QUEUED,
         lease: lease(o.lease),
-        position: o.position,
-        estimatedWaitMs: o.estimatedWaitMs,
+        position: uint32(o.position),
+        estimatedWaitMs: uint32(o.estimatedWaitMs),
       };
     case "denied":
       return { state: LeaseState.DENIED, lease: lease(o.lease), reason: o.reason };

@@ -9,14 +9,16 @@
  * @module
  */
 import { BusError } from "../errors.ts";
-import type { Bus, Subscription } from "../bus/mod.ts";
+import { type Bus, checkGroupCommit, type Subscription } from "../bus/mod.ts";
 import type { CommandQueue } from "../commands/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
 import type { Logger } from "../logger.ts";
 import type { Limits } from "../config.ts";
 import { parseLenientJson } from "../ingest/mod.ts";
 import type { Mount } from "./handler.ts";
+import { releaseStreamOnClose } from "../auth/mod.ts";
 import { parseStart, parseTopics } from "./_stream_params.ts";
+import { type Identity, identityOf, requireScope } from "../auth/mod.ts";
 
 export const WS_PATH = "/api/v1/ws";
 /** Above this many unsent bytes the socket stops reading the log until the client catches up. */
@@ -44,7 +46,8 @@ export function wsMount(deps: WsDeps): Mount {
         throw new BusError("malformed", `${WS_PATH} needs a WebSocket upgrade request`);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
-      const session = new WsSession(socket, deps);
+      releaseStreamOnClose(req, socket);
+      const session = new WsSession(socket, deps, identityOf(req));
       if (/^(1|true)$/.test(url.searchParams.get("commands") ?? "")) session.pushCommands();
       return response;
     },
@@ -61,7 +64,7 @@ class WsSession {
   #taking = false;
   #takeAgain = false;
 
-  constructor(socket: WebSocket, deps: WsDeps) {
+  constructor(socket: WebSocket, deps: WsDeps, readonly identity: Identity) {
     this.#socket = socket;
     this.#deps = deps;
     socket.onmessage = (e) => this.#onMessage(e.data);
@@ -101,7 +104,10 @@ class WsSession {
 
   async #dispatch(msg: Record<string, unknown>): Promise<void> {
     const id = msg.id;
-    switch (msg.op) {
+    // The upgrade proved some identity; each op needs its own scope (docs/security.md).
+    const op = msg.op;
+    requireScope(this.identity, op === undefined ? "ingest" : op === "commands" ? "poll" : "read");
+    switch (op) {
       case "subscribe":
         return await this.#subscribe(msg);
       case "ack": {
@@ -112,6 +118,12 @@ class WsSession {
         if (!Number.isSafeInteger(offset) || offset < 0) {
           throw new BusError("malformed", '"offset" must be a non-negative integer');
         }
+        checkGroupCommit(
+          this.#deps.bus.groups.all(),
+          this.#group,
+          offset,
+          this.#deps.bus.log.bounds(),
+        );
         this.#deps.bus.groups.ack(this.#group, offset);
         return;
       }

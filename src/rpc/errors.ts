@@ -19,6 +19,8 @@ export const CONNECT_CODE: Readonly<Record<ErrorKind, Code>> = {
   unsupported_media_type: Code.InvalidArgument,
   over_limit: Code.ResourceExhausted,
   not_ready: Code.Unavailable,
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
   internal: Code.Internal,
 };
 

@@ -6,8 +6,9 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { BusError } from "../errors.ts";
+import { IDENTITY_KEY, requireScope } from "../auth/mod.ts";
 import type { Bus, Start, Subscription } from "../bus/mod.ts";
-import { CreditWindow } from "../bus/mod.ts";
+import { checkGroupCommit, CreditWindow } from "../bus/mod.ts";
 import type { Ingest, IngestAnswer } from "../ingest/mod.ts";
 import { Channel } from "../channel.ts";
 import type { StoredEvent } from "../log/mod.ts";
@@ -42,6 +43,11 @@ export interface EventBusDeps {
 const DEFAULT_MAX_BATCH = 256;
 const MAX_BATCH = 4_096;
 const PUBLISH_ROUTE = "/jimbot.bus.v1.EventBus/Publish";
+/**
+ * Answers (acks, publish results) a Stream may owe before it stops reading requests: a client
+ * that floods acks without reading its answers waits instead of growing the outbox.
+ */
+const MAX_OUTBOX = 1_024;
 
 /** Registers EventBus on a router (add it to the list app.ts passes to rpc/). */
 export function eventBusService(deps: EventBusDeps): ServiceRegistration {
@@ -80,6 +86,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     ctx: HandlerContext,
   ): AsyncIterable<StreamResponse> {
     const protocol = ctx.protocolName;
+    const identity = ctx.values.get(IDENTITY_KEY);
     const credits = new CreditWindow(deps.maxCredits);
     const outbox = new Channel<StreamResponse>();
     // Ends the delivery loop when the call ends, however it ends.
@@ -120,9 +127,12 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
     };
     const reader = (async () => {
       for await (const r of requests) {
+        // A client that sends (acks, credits) without reading its answers stops being read.
+        if (!await outbox.roomFor(MAX_OUTBOX, stop.signal)) return;
         const id = r.requestId;
         switch (r.kind.case) {
           case "subscribe": {
+            requireScope(identity, "read");
             if (sub) throw new BusError("malformed", "This stream already has a subscription");
             const req = subReq = r.kind.value.subscription;
             if (!req) throw new BusError("malformed", "subscribe needs a subscription");
@@ -141,7 +151,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
             if (group === undefined) {
               throw new BusError("malformed", "An ack needs a subscription with a group");
             }
-            bus.groups.ack(group, Number(r.kind.value));
+            const offset = Number(r.kind.value);
+            checkGroupCommit(bus.groups.all(), group, offset, bus.log.bounds());
+            bus.groups.ack(group, offset);
             outbox.push(create(StreamResponseSchema, {
               requestId: id,
               kind: { case: "committed", value: r.kind.value },
@@ -149,6 +161,7 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
             break;
           }
           case "publish": {
+            requireScope(identity, "ingest");
             // Awaited: one publish at a time per stream keeps the answers bounded.
             const published = await publish(r.kind.value);
             outbox.push(create(StreamResponseSchema, {
@@ -182,7 +195,9 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
       subscribe,
       stream,
       async commitOffset(req) {
-        await bus.groups.commit(req.group, Number(req.offset));
+        const offset = Number(req.offset);
+        checkGroupCommit(bus.groups.all(), req.group, offset, bus.log.bounds());
+        await bus.groups.commit(req.group, offset);
         return {};
       },
       getOffsets(req) {

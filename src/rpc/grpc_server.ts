@@ -5,7 +5,19 @@
  */
 import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createContextValues } from "@connectrpc/connect";
+import {
+  clientName,
+  type Guard,
+  type Identity,
+  IDENTITY_KEY,
+  PUBLIC,
+  requiredScope,
+} from "../auth/mod.ts";
+import { type Admission, workClass } from "../auth/mod.ts";
 import { routerOptions, type RpcOptions, type ServiceRegistration } from "./services.ts";
+import { CONNECT_CODE } from "./errors.ts";
+import { BusError } from "../errors.ts";
 
 /** How long open sessions get to close on their own when the listener stops. */
 const SESSION_CLOSE_GRACE_MS = 2_000;
@@ -15,6 +27,10 @@ export interface GrpcServerOptions extends RpcOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** The same check the main port runs before routing (docs/security.md). */
+  readonly guard: Guard;
+  /** The same limits on calls in flight, streams and rates as the main port. */
+  readonly admission: Admission;
 }
 
 export interface RunningGrpcServer {
@@ -23,16 +39,43 @@ export interface RunningGrpcServer {
   close(): Promise<void>;
 }
 
+/** HTTP/2 connections (sessions) on the gRPC port, in total and from one address. */
+const MAX_SESSIONS = 1_024;
+const MAX_SESSIONS_PER_ADDRESS = 128;
+
 export async function startGrpcServer(
   services: readonly ServiceRegistration[],
   opts: GrpcServerOptions,
 ): Promise<RunningGrpcServer> {
-  const handler = connectNodeAdapter({
+  const identities = new WeakMap<object, Identity>();
+  const routed = connectNodeAdapter({
     ...routerOptions(opts),
     routes: (router) => {
       for (const register of services) register(router);
     },
+    contextValues: (req) => createContextValues().set(IDENTITY_KEY, identities.get(req) ?? PUBLIC),
   });
+  const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    try {
+      const checked = guardRequest(req, opts.tls !== undefined);
+      const identity = opts.guard.check(checked);
+      const { done, stream } = opts.admission.admit({
+        remoteAddr: checked.remoteAddr,
+        client: clientName(identity, checked.remoteAddr),
+        work: workClass(checked.url, requiredScope(req.method, checked.url)),
+        bodyBytes: 0, // messages are bounded one by one (readMaxBytes)
+      });
+      res.once("close", () => {
+        done();
+        stream?.();
+      });
+      identities.set(req, identity);
+    } catch (err) {
+      refuse(res, err);
+      return;
+    }
+    routed(req, res);
+  };
   const sessions = new Set<http2.Http2Session>();
   const server = opts.tls
     ? http2.createSecureServer(
@@ -40,9 +83,23 @@ export async function startGrpcServer(
       handler,
     )
     : http2.createServer({}, handler);
+  const perAddress = new Map<string, number>();
   server.on("session", (s) => {
+    // Connections are sessions here: capped in total and per client address.
+    const addr = s.socket?.remoteAddress ?? "";
+    const mine = perAddress.get(addr) ?? 0;
+    if (sessions.size >= MAX_SESSIONS || mine >= MAX_SESSIONS_PER_ADDRESS) {
+      s.destroy();
+      return;
+    }
+    perAddress.set(addr, mine + 1);
     sessions.add(s);
-    s.on("close", () => sessions.delete(s));
+    s.on("close", () => {
+      sessions.delete(s);
+      const left = (perAddress.get(addr) ?? 1) - 1;
+      if (left === 0) perAddress.delete(addr);
+      else perAddress.set(addr, left);
+    });
   });
   const { promise, resolve, reject } = Promise.withResolvers<number>();
   server.once("error", reject);
@@ -67,4 +124,32 @@ export async function startGrpcServer(
       });
     },
   };
+}
+
+function guardRequest(req: http2.Http2ServerRequest, tls: boolean) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const authority = req.headers[":authority"] ?? req.headers.host ?? "localhost";
+  headers.set("host", authority);
+  return {
+    method: req.method,
+    url: new URL(req.url, `${tls ? "https" : "http"}://${authority}`),
+    headers,
+    remoteAddr: req.socket?.remoteAddress ?? "",
+  };
+}
+
+/** A trailers-only gRPC answer with the refusal's status. */
+function refuse(res: http2.Http2ServerResponse, err: unknown): void {
+  const kind = err instanceof BusError ? err.kind : "internal";
+  const message = err instanceof Error ? err.message : String(err);
+  res.writeHead(200, {
+    "content-type": "application/grpc",
+    "grpc-status": String(CONNECT_CODE[kind]),
+    "grpc-message": encodeURIComponent(message),
+  });
+  res.end();
 }

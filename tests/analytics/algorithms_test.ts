@@ -54,3 +54,15 @@ Deno.test("prefixSpan counts a pattern once per sequence", () => {
   assert.equal(get("ba")!.win_rate, 0.5);
   assert.equal(get("c"), undefined);
 });
+
+Deno.test("prefixSpan is bounded in work, not only in parameters", () => {
+  // 81 rounds of 40 plays each: with max_length 10 the patterns number in the billions.
+  const items = Array.from({ length: 40 }, (_, i) => `play:${i % 12}`);
+  const sequences = Array.from({ length: 81 }, () => ({ items, won: 1 }));
+  const started = performance.now();
+  assert.throws(
+    () => prefixSpan(sequences, { minSupport: 0.01, maxLength: 10 }),
+    /pattern mining stopped after/,
+  );
+  assert.ok(performance.now() - started < 30_000);
+});

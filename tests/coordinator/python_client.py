@@ -9,13 +9,14 @@ import urllib.request
 
 BASE, GRPC_PORT = sys.argv[1], int(sys.argv[2])
 SERVICE = "jimbot.coordinator.v1.ResourceCoordinator"
+TOKEN = os.environ["JIMBOT_TOKEN"]
 
 
 def call(method, body):
     req = urllib.request.Request(
         f"{BASE}/{SERVICE}/{method}",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
         method="POST",
     )
     with urllib.request.urlopen(req, timeout=10) as res:
@@ -49,7 +50,7 @@ channel = grpc.insecure_channel(f"127.0.0.1:{GRPC_PORT}")
 def rpc(method, req, res_type):
     fn = channel.unary_unary(f"/{SERVICE}/{method}", request_serializer=lambda m: m.SerializeToString(),
                              response_deserializer=res_type.FromString)
-    return fn(req, timeout=10)
+    return fn(req, timeout=10, metadata=[("authorization", f"Bearer {TOKEN}")])
 
 
 g = rpc("Acquire", pb.AcquireRequest(resource="gpu_slice", amount=2000, component="py-grpc",

@@ -4,12 +4,20 @@
  * @module
  */
 
+import { newToken, writeTokensFile } from "../../src/auth/tokens.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 export interface StartOptions {
   /** Reuse a data dir (restart after a crash); a new temp dir otherwise. */
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
+  /** The admin token already in the data dir's tokens file (a restart keeps it). */
+  readonly token?: string;
+  /** Start with no tokens file at all (the token is then ""). */
+  readonly withoutToken?: boolean;
+  /** Start the bus under this soft open-file limit (`ulimit -Sn`, through sh). */
+  readonly softOpenFiles?: number;
 }
 
 export class RunningBus {
@@ -25,6 +33,8 @@ export class RunningBus {
     /** The native gRPC port the bus announced. */
     readonly grpcPort: number,
     readonly flags: string[],
+    /** An admin token in the bus's tokens file: tests act as a trusted client with it. */
+    readonly token: string,
     stderr: string[],
     drained: Promise<void>,
   ) {
@@ -35,6 +45,11 @@ export class RunningBus {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The Authorization header of {@linkcode token}. */
+  get auth(): { authorization: string } {
+    return { authorization: `Bearer ${this.token}` };
   }
 
   get pid(): number {
@@ -48,8 +63,20 @@ export class RunningBus {
 
   static async start(flags: string[] = [], opts: StartOptions = {}): Promise<RunningBus> {
     const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "jimbot-test-" });
-    const child = new Deno.Command(Deno.execPath(), {
+    let token = opts.withoutToken ? "" : opts.token;
+    if (token === undefined) {
+      const made = newToken("test-admin", ["admin"]);
+      await writeTokensFile(`${dataDir}/tokens.json`, [made.entry]);
+      token = made.token;
+    }
+    const limit = opts.softOpenFiles;
+    const command = limit === undefined ? Deno.execPath() : "sh";
+    const wrapper = limit === undefined
+      ? []
+      : ["-c", `ulimit -Sn ${limit} && exec "$0" "$@"`, Deno.execPath()];
+    const child = new Deno.Command(command, {
       args: [
+        ...wrapper,
         "run",
         "-A",
         MAIN,
@@ -88,7 +115,7 @@ export class RunningBus {
     const timer = setTimeout(() => reject(new Error("bus did not start within 20 s")), 20_000);
     try {
       const { port, grpcPort } = await listening;
-      return new RunningBus(child, dataDir, port, grpcPort, flags, lines, drained);
+      return new RunningBus(child, dataDir, port, grpcPort, flags, token, lines, drained);
     } catch (err) {
       try {
         child.kill("SIGKILL");
@@ -101,7 +128,10 @@ export class RunningBus {
     }
   }
 
-  /** POST with fetch (keep-alive pool); returns status, headers and parsed JSON or text. */
+  /**
+   * POST with fetch (keep-alive pool) as the admin token; returns status, headers and parsed
+   * JSON or text.
+   */
   async post(
     path: string,
     body: string | Uint8Array<ArrayBuffer>,
@@ -110,25 +140,27 @@ export class RunningBus {
     const res = await fetch(this.url + path, {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...this.auth, ...headers },
     });
     return await answer(res);
   }
 
+  /** GET as the admin token. */
   async get(path: string, headers: Record<string, string> = {}) {
-    return await answer(await fetch(this.url + path, { headers }));
+    return await answer(await fetch(this.url + path, { headers: { ...this.auth, ...headers } }));
   }
 
   /** GET /api/v1/events as parsed envelopes. */
   async events(query = "limit=100000"): Promise<Record<string, unknown>[]> {
-    const res = await fetch(`${this.url}/api/v1/events?${query}`);
+    const res = await fetch(`${this.url}/api/v1/events?${query}`, { headers: this.auth });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`read failed ${res.status}: ${text}`);
     return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
   }
 
   async deadLetters(): Promise<Record<string, unknown>[]> {
-    const text = await (await fetch(`${this.url}/api/v1/deadletter?limit=100000`)).text();
+    const res = await fetch(`${this.url}/api/v1/deadletter?limit=100000`, { headers: this.auth });
+    const text = await res.text();
     return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
   }
 
@@ -145,7 +177,7 @@ export class RunningBus {
   /** Stops, then starts again on the same data dir (a new port). */
   async restart(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<RunningBus> {
     await this.stop(signal);
-    return await RunningBus.start(this.flags, { dataDir: this.dataDir });
+    return await RunningBus.start(this.flags, { dataDir: this.dataDir, token: this.token });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -38,9 +38,18 @@ def take(stream, count):
     return out[:count]
 
 
+def authed_channel(target):
+    """Plaintext loopback channel that sends the test's bearer token (JIMBOT_TOKEN)."""
+    creds = grpc.composite_channel_credentials(
+        grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP),
+        grpc.access_token_call_credentials(os.environ["JIMBOT_TOKEN"]),
+    )
+    return grpc.secure_channel(target, creds)
+
+
 def main():
     port, scenario, *args = sys.argv[1:]
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = authed_channel(f"127.0.0.1:{port}")
     bus = EventBusStub(channel)
     result = {}
     if scenario == "publish":

@@ -20,6 +20,8 @@ export interface RawRequestOptions {
   readonly expectContinue?: boolean;
   /** `Host: localhost` without the port, as one client backend does. */
   readonly hostWithoutPort?: boolean;
+  /** The address to connect to (127.0.0.1 by default). */
+  readonly hostname?: string;
 }
 
 const encoder = new TextEncoder();
@@ -30,7 +32,7 @@ export async function rawRequest(
   path: string,
   opts: RawRequestOptions = {},
 ): Promise<RawAnswer> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const conn = await Deno.connect({ hostname: opts.hostname ?? "127.0.0.1", port });
   try {
     const method = opts.method ?? (opts.body ? "POST" : "GET");
     const headers: Record<string, string> = {

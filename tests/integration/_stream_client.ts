@@ -3,7 +3,7 @@
  * publish mod-shaped events and to collect deliveries.
  * @module
  */
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -16,19 +16,41 @@ import type { JsonObject } from "@bufbuild/protobuf";
 
 export type BusClient = Client<typeof EventBus>;
 
+/** A running bus as the clients need it: its ports and the test's admin token. */
+export interface BusAddress {
+  readonly port: number;
+  readonly grpcPort: number;
+  readonly token: string;
+}
+
+/** Sends the test's bearer token on every call. */
+export function bearer(token: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
+}
+
 /** Connect protocol over HTTP/2 cleartext on the main port. */
-export function connectClient(port: number): BusClient {
+export function connectClient(bus: BusAddress): BusClient {
   return createClient(
     EventBus,
-    createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "2" }),
+    createConnectTransport({
+      baseUrl: `http://127.0.0.1:${bus.port}`,
+      httpVersion: "2",
+      interceptors: [bearer(bus.token)],
+    }),
   );
 }
 
 /** Native gRPC on the gRPC port. */
-export function grpcClient(port: number): BusClient {
+export function grpcClient(bus: BusAddress): BusClient {
   return createClient(
     EventBus,
-    createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }),
+    createGrpcTransport({
+      baseUrl: `http://127.0.0.1:${bus.grpcPort}`,
+      interceptors: [bearer(bus.token)],
+    }),
   );
 }
 

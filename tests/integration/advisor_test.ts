@@ -18,6 +18,7 @@ import {
   score,
 } from "../../src/balatro/mod.ts";
 import { fixture, startBus } from "./_bus.ts";
+import { bearer } from "./_stream_client.ts";
 import { vectorRequest } from "../advisor/_vector_request.ts";
 
 const SERVICE = "/jimbot.advisor.v1.Advisor";
@@ -27,16 +28,20 @@ const VECTORS: JsonObject[] = JSON.parse(
 const BATCH = JSON.parse(new TextDecoder().decode(fixture("game_state_initial.json")));
 const PAYLOAD: JsonObject = BATCH.events[0].payload;
 
-function advisorClient(port: number) {
+function advisorClient(port: number, token: string) {
   return createClient(
     Advisor,
-    createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "2" }),
+    createConnectTransport({
+      baseUrl: `http://127.0.0.1:${port}`,
+      httpVersion: "2",
+      interceptors: [bearer(token)],
+    }),
   );
 }
 
 Deno.test("Advisor Score over Connect and plain JSON POST agrees with the engine on vectors", async () => {
   await using bus = await startBus(["--live-advice=false"]);
-  const client = advisorClient(bus.port);
+  const client = advisorClient(bus.port, bus.token);
   // Every fourth vector: simple hands, jokers, bosses, chance effects.
   const picked = VECTORS.filter((_v, i) => i % 4 === 0);
   assert.ok(picked.length >= 10);
@@ -60,7 +65,10 @@ Deno.test("Advisor Score over Connect and plain JSON POST agrees with the engine
   // The same service on the native gRPC port.
   const grpc = createClient(
     Advisor,
-    createGrpcTransport({ baseUrl: `http://127.0.0.1:${bus.grpcPort}` }),
+    createGrpcTransport({
+      baseUrl: `http://127.0.0.1:${bus.grpcPort}`,
+      interceptors: [bearer(bus.token)],
+    }),
   );
   const v = picked[1];
   const viaGrpc = await grpc.score(fromJson(ScoreRequestSchema, vectorRequest(v)));
@@ -69,7 +77,7 @@ Deno.test("Advisor Score over Connect and plain JSON POST agrees with the engine
 
 Deno.test("Advisor BestPlay, BestJokerOrder and BlindOdds agree with the engine", async () => {
   await using bus = await startBus(["--live-advice=false"]);
-  const client = advisorClient(bus.port);
+  const client = advisorClient(bus.port, bus.token);
   const state = readGameState(PAYLOAD);
 
   const best = await client.bestPlay({ situation: { gameState: PAYLOAD }, top: 3 });

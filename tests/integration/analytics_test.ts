@@ -133,7 +133,9 @@ Deno.test("analytics projects fixture bodies and generated games; SQL, export, s
 
   // Export: Parquet reads back to the same rows; CSV by table name.
   const rows = await query(bus, "SELECT * FROM rounds ORDER BY game_key, round");
-  const res = await fetch(`${bus.url}/api/v1/analytics/export?table=rounds&format=parquet`);
+  const res = await fetch(`${bus.url}/api/v1/analytics/export?table=rounds&format=parquet`, {
+    headers: bus.auth,
+  });
   assert.equal(res.status, 200);
   const file = await res.arrayBuffer();
   const back = await parquetReadObjects({ file });
@@ -141,6 +143,7 @@ Deno.test("analytics projects fixture bodies and generated games; SQL, export, s
   assert.deepEqual(back, rows);
   const byPost = await fetch(`${bus.url}/api/v1/analytics/export`, {
     method: "POST",
+    headers: bus.auth,
     body: JSON.stringify({
       sql: "SELECT seed, won FROM games WHERE won = ?",
       params: [1],

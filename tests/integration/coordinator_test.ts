@@ -81,6 +81,7 @@ Deno.test({
   await using bus = await startBus(["--gpu=0:8000"]);
   const out = await new Deno.Command(pathOf(PYTHON), {
     args: [PYTHON_CLIENT, bus.url, String(bus.grpcPort)],
+    env: { JIMBOT_TOKEN: bus.token },
     stdout: "piped",
     stderr: "piped",
   }).output();

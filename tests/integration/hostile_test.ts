@@ -158,7 +158,7 @@ Deno.test("hostile inputs: exact statuses, JSON error bodies, nothing valid lost
     const res = await fetch(bus.url + (c.path ?? BATCH), {
       method: c.method ?? "POST",
       body: c.body,
-      headers: { "content-type": "application/json", ...c.headers },
+      headers: { "content-type": "application/json", ...bus.auth, ...c.headers },
     });
     const text = await res.text();
     assert.equal(res.status, c.status, `${c.name}: ${text}`);

@@ -35,7 +35,9 @@ Deno.test("protobuf EventBatch in, protobuf answer and Envelope stream out, equa
   assert.deepEqual(answer.offsets, [3, 8]);
 
   const json = await bus.events();
-  const stream = await fetch(`${bus.url}/api/v1/events?limit=100`, { headers: { accept: PB } });
+  const stream = await fetch(`${bus.url}/api/v1/events?limit=100`, {
+    headers: { accept: PB, ...bus.auth },
+  });
   assert.equal(stream.headers.get("content-type"), PB);
   const envelopes = decodeEnvelopesDelimited(new Uint8Array(await stream.arrayBuffer()));
   assert.equal(envelopes.length, 9);
@@ -44,7 +46,7 @@ Deno.test("protobuf EventBatch in, protobuf answer and Envelope stream out, equa
     assert.deepEqual(json[i].payload, sent.payload)
   );
 
-  const one = await fetch(`${bus.url}/api/v1/events/2`, { headers: { accept: PB } });
+  const one = await fetch(`${bus.url}/api/v1/events/2`, { headers: { accept: PB, ...bus.auth } });
   assert.deepEqual(
     messageToEnvelope(decodeEnvelope(new Uint8Array(await one.arrayBuffer()))),
     json[2],

@@ -59,7 +59,7 @@ async function publishAll(bus: RunningBus, onProgress: () => void): Promise<numb
 
 Deno.test("stalled subscribers: 200,000 events published at full rate, bounded memory, then every event once in order", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const rssStart = rssMb(bus.pid);
 
   // 1. A server stream that is never read (HTTP/2 flow control stalls it).
@@ -152,7 +152,7 @@ Deno.test("stalled subscribers: 200,000 events published at full rate, bounded m
 
 Deno.test("fifty concurrent subscribers each get their topics in order", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const patterns = ["game.>", "system.heartbeat", "*.*.changed", "game.hand.played", ">"];
   const types = ["HEARTBEAT", "MONEY_CHANGED", "HAND_PLAYED", "ERROR"];
   const events = Array.from({ length: 2_000 }, (_, i) => modEvent(types[i % 4], i));

@@ -14,7 +14,7 @@ import {
 
 Deno.test("EventBus Publish then Subscribe from earliest delivers every event in offset order", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const events = Array.from({ length: 500 }, (_, i) => modEvent("MONEY_CHANGED", i));
   const [first, last] = await publish(client, events);
   assert.deepEqual([first, last], [0, 499]);
@@ -31,7 +31,7 @@ Deno.test("EventBus Publish then Subscribe from earliest delivers every event in
 
 Deno.test("EventBus Publish is idempotent by event_id, like REST ingest", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   await publish(client, [modEvent("HEARTBEAT", 1)]);
   const res = await client.publish({
     batch: { events: [] },
@@ -48,7 +48,7 @@ Deno.test("EventBus Publish is idempotent by event_id, like REST ingest", async 
 
 Deno.test("EventBus Subscribe filters by wildcard patterns and follows live events", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const live = collect(client, { topics: ["game.*.changed", "system.>"] }, 6);
   await new Promise((r) => setTimeout(r, 300)); // the subscription starts at latest
   await publish(client, [
@@ -76,7 +76,7 @@ Deno.test("EventBus Subscribe filters by wildcard patterns and follows live even
 Deno.test("EventBus consumer group resumes after its committed offset across a bus restart", async () => {
   let bus = await startBus();
   try {
-    let client = connectClient(bus.port);
+    let client = connectClient(bus);
     await publish(client, Array.from({ length: 100 }, (_, i) => modEvent("MONEY_CHANGED", i)));
     const firstRun = await collect(client, { start: EARLIEST, group: "learner" }, 40);
     await client.commitOffset({ group: "learner", offset: firstRun[39].offset });
@@ -89,7 +89,7 @@ Deno.test("EventBus consumer group resumes after its committed offset across a b
     ]]);
 
     bus = await bus.restart("SIGKILL");
-    client = connectClient(bus.port);
+    client = connectClient(bus);
     const resumed = await collect(client, { start: EARLIEST, group: "learner" }, 60);
     assert.equal(Number(resumed[0].offset), 40);
     assert.equal(Number(resumed[59].offset), 99);
@@ -102,7 +102,7 @@ Deno.test("EventBus consumer group resumes after its committed offset across a b
 
 Deno.test("EventBus Subscribe replays a range from an offset and from a timestamp", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   await publish(client, Array.from({ length: 50 }, (_, i) => modEvent("MONEY_CHANGED", i)));
   await new Promise((r) => setTimeout(r, 50));
   const cut = Date.now();
@@ -133,7 +133,7 @@ Deno.test("EventBus Subscribe replays a range from an offset and from a timestam
 
 Deno.test("EventBus Subscribe at recorded pace spaces events as they were received", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   await publish(client, [modEvent("HEARTBEAT", 1)]);
   await new Promise((r) => setTimeout(r, 400));
   await publish(client, [modEvent("HEARTBEAT", 2)]);

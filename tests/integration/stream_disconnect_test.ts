@@ -13,7 +13,7 @@ async function subscribers(bus: Awaited<ReturnType<typeof startBus>>): Promise<n
 Deno.test("an idle Connect subscriber that disconnects is released", async () => {
   await using bus = await startBus();
   const aborted = new AbortController();
-  const stream = connectClient(bus.port).subscribe({}, { signal: aborted.signal });
+  const stream = connectClient(bus).subscribe({}, { signal: aborted.signal });
   const first = stream[Symbol.asyncIterator]().next().catch(() => null);
   for (let i = 0; i < 50 && await subscribers(bus) === 0; i++) {
     await new Promise((r) => setTimeout(r, 20));

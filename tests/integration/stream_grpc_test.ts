@@ -14,10 +14,14 @@ function grpcioTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: testName(name, PYTHON), ignore: anyMissing(PYTHON), fn });
 }
 
-// deno-lint-ignore no-explicit-any
-async function py(port: number, ...args: string[]): Promise<any> {
+async function py(
+  bus: { grpcPort: number; token: string },
+  ...args: string[]
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
   const out = await new Deno.Command(pathOf(PYTHON), {
-    args: [SCRIPT, String(port), ...args],
+    args: [SCRIPT, String(bus.grpcPort), ...args],
+    env: { JIMBOT_TOKEN: bus.token },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -30,9 +34,9 @@ grpcioTest(
   "grpcio Publish and Subscribe: wildcard patterns, offset order, idempotent re-send",
   async () => {
     await using bus = await startBus();
-    const pub = await py(bus.grpcPort, "publish", "300", "MONEY_CHANGED,HEARTBEAT,HAND_PLAYED");
+    const pub = await py(bus, "publish", "300", "MONEY_CHANGED,HEARTBEAT,HAND_PLAYED");
     assert.deepEqual(pub, { accepted: 300, first: 0, last: 299, duplicates: 300 });
-    const got = await py(bus.grpcPort, "subscribe", "game.*.changed,system.>", "200");
+    const got = await py(bus, "subscribe", "game.*.changed,system.>", "200");
     assert.equal(got.offsets.length, 200);
     const expected = Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 !== 2);
     assert.deepEqual(got.offsets, expected.slice(0, 200));
@@ -47,12 +51,12 @@ grpcioTest(
   async () => {
     let bus = await startBus();
     try {
-      await py(bus.grpcPort, "publish", "100", "SCORE_CHANGED");
-      const first = await py(bus.grpcPort, "group", "py-learner", "30", "commit");
+      await py(bus, "publish", "100", "SCORE_CHANGED");
+      const first = await py(bus, "group", "py-learner", "30", "commit");
       assert.deepEqual(first.offsets, Array.from({ length: 30 }, (_, i) => i));
       assert.deepEqual(first.lag, [70]);
       bus = await bus.restart("SIGTERM");
-      const second = await py(bus.grpcPort, "group", "py-learner", "70", "no");
+      const second = await py(bus, "group", "py-learner", "70", "no");
       assert.deepEqual(second.offsets, Array.from({ length: 70 }, (_, i) => i + 30));
     } finally {
       await bus[Symbol.asyncDispose]();
@@ -62,18 +66,18 @@ grpcioTest(
 
 grpcioTest("grpcio replay from an offset range and from a timestamp", async () => {
   await using bus = await startBus();
-  await py(bus.grpcPort, "publish", "40", "HEARTBEAT");
+  await py(bus, "publish", "40", "HEARTBEAT");
   await new Promise((r) => setTimeout(r, 50));
   const cut = Date.now();
   await new Promise((r) => setTimeout(r, 50));
-  const client = grpcClient(bus.grpcPort);
+  const client = grpcClient(bus);
   await publish(client, Array.from({ length: 10 }, (_, i) => modEvent("ROUND_CHANGED", i)));
-  const range = await py(bus.grpcPort, "replay", "5", "12");
+  const range = await py(bus, "replay", "5", "12");
   assert.deepEqual(range.offsets, [5, 6, 7, 8, 9, 10, 11]);
   assert.deepEqual(range.json_offsets, range.offsets);
-  const since = await py(bus.grpcPort, "since", String(cut), "10");
+  const since = await py(bus, "since", String(cut), "10");
   assert.deepEqual(since.offsets, Array.from({ length: 10 }, (_, i) => i + 40));
-  const bad = await py(bus.grpcPort, "bad-pattern");
+  const bad = await py(bus, "bad-pattern");
   assert.equal(bad.code, "INVALID_ARGUMENT");
   // connect-node's gRPC transport on the same port sees the same log.
   const all = await collect(client, { start: EARLIEST, topics: ["game.round.changed"] }, 10);

@@ -10,7 +10,7 @@ import {
 } from "@connectrpc/connect-node";
 import { startBus } from "./_bus.ts";
 import { anyMissing, findTool, pathOf, testName } from "../_tools.ts";
-import { connectClient, EARLIEST, modEvent } from "./_stream_client.ts";
+import { bearer, connectClient, EARLIEST, modEvent } from "./_stream_client.ts";
 import {
   EventBus,
   type StreamRequest,
@@ -24,7 +24,7 @@ Deno.test("Connect unary calls work over HTTP/1.1 with JSON (curl-able)", async 
   const post = (method: string, body: unknown) =>
     fetch(`${bus.url}/jimbot.bus.v1.EventBus/${method}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...bus.auth },
       body: JSON.stringify(body),
     });
   const published = await post("Publish", {
@@ -44,7 +44,7 @@ Deno.test("Connect unary calls work over HTTP/1.1 with JSON (curl-able)", async 
 
 Deno.test("Stream: publish answers carry the request_id; credits bound deliveries; acks commit", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const outbox: StreamRequest[] = [];
   let wake: (() => void) | null = null;
   const ac = new AbortController();
@@ -100,7 +100,7 @@ Deno.test("Stream: publish answers carry the request_id; credits bound deliverie
 
 Deno.test("Publish answers RESOURCE_EXHAUSTED with retry-after only when the log is saturated", async () => {
   await using bus = await startBus(["--max-pending-events=100"]);
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const batch = (k: number) =>
     batchToMessage({
       events: Array.from({ length: 1_000 }, (_, i) => modEvent("HEARTBEAT", k * 1_000 + i)),
@@ -162,11 +162,16 @@ Deno.test({
         baseUrl: `https://127.0.0.1:${bus.port}`,
         httpVersion: "2",
         nodeOptions: { ca },
+        interceptors: [bearer(bus.token)],
       }),
     );
     const grpc = createClient(
       EventBus,
-      createGrpcTransport({ baseUrl: `https://127.0.0.1:${bus.grpcPort}`, nodeOptions: { ca } }),
+      createGrpcTransport({
+        baseUrl: `https://127.0.0.1:${bus.grpcPort}`,
+        nodeOptions: { ca },
+        interceptors: [bearer(bus.token)],
+      }),
     );
     await main.publish({ batch: batchToMessage({ events: [modEvent("HEARTBEAT", 1)] }) });
     const stream = grpc.subscribe({ start: EARLIEST, endOffset: 1n });
@@ -181,12 +186,13 @@ Deno.test({
 
 Deno.test("graceful stop ends open Subscribe, SSE and WebSocket streams at once", async () => {
   await using bus = await startBus();
-  const client = connectClient(bus.port);
+  const client = connectClient(bus);
   const sub = (async () => {
     for await (const _ of client.subscribe({ topics: ["game.>"] }));
   })().catch((err) => err);
-  const sse = fetch(`${bus.url}/api/v1/stream?topics=game.>`).then((r) => r.text());
-  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`);
+  const sse = fetch(`${bus.url}/api/v1/stream?topics=game.>`, { headers: bus.auth })
+    .then((r) => r.text());
+  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`, { headers: bus.auth });
   const wsClosed = new Promise<number>((r) => ws.onclose = (e) => r(e.code));
   await new Promise((r) => ws.onopen = r);
   ws.send(JSON.stringify({ op: "subscribe", topics: "game.>" }));
@@ -203,7 +209,11 @@ Deno.test("gRPC-Web over HTTP/1.1 on the main port: unary and server streaming; 
   await using bus = await startBus();
   const web = createClient(
     EventBus,
-    createGrpcWebTransport({ baseUrl: bus.url, httpVersion: "1.1" }),
+    createGrpcWebTransport({
+      baseUrl: bus.url,
+      httpVersion: "1.1",
+      interceptors: [bearer(bus.token)],
+    }),
   );
   const events = Array.from({ length: 30 }, (_, i) => modEvent("MONEY_CHANGED", i));
   const res = await web.publish({ batch: batchToMessage({ events }) });

@@ -6,9 +6,9 @@ import { modEvent } from "./_stream_client.ts";
 
 type Msg = Record<string, unknown>;
 
-/** A WebSocket with a queue of parsed messages. */
-async function openWs(url: string) {
-  const ws = new WebSocket(url);
+/** A WebSocket with a queue of parsed messages (anonymous, like the mod, without headers). */
+async function openWs(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers });
   const inbox: Msg[] = [];
   let wake: (() => void) | null = null;
   ws.onmessage = (e) => {
@@ -48,7 +48,7 @@ Deno.test("WebSocket: publish in the batch shape, receive subscribed topics, get
   await using bus = await startBus();
   const wsUrl = `ws://127.0.0.1:${bus.port}/api/v1/ws`;
   const mod = await openWs(`${wsUrl}?commands=1`);
-  const bot = await openWs(wsUrl);
+  const bot = await openWs(wsUrl, bus.auth);
   bot.send({ op: "subscribe", topics: "game.>", from: "latest" });
   assert.equal((await bot.next((m) => m.op === "subscribed")).position, 0);
 
@@ -89,13 +89,13 @@ Deno.test("WebSocket: a consumer group resumes after its ack", async () => {
   const wsUrl = `ws://127.0.0.1:${bus.port}/api/v1/ws`;
   const events = Array.from({ length: 10 }, (_, i) => modEvent("HEARTBEAT", i));
   await bus.post("/api/v1/events/batch", JSON.stringify({ events }));
-  const a = await openWs(wsUrl);
+  const a = await openWs(wsUrl, bus.auth);
   a.send({ op: "subscribe", from: "earliest", group: "ws-g" });
   for (let i = 0; i < 4; i++) await a.next((m) => m.op === "event");
   a.send({ op: "ack", offset: 3 });
   await new Promise((r) => setTimeout(r, 200)); // acks are coalesced (50 ms)
   await a.close();
-  const b = await openWs(wsUrl);
+  const b = await openWs(wsUrl, bus.auth);
   b.send({ op: "subscribe", from: "earliest", group: "ws-g" });
   assert.equal((await b.next((m) => m.op === "subscribed")).position, 4);
   assert.equal(((await b.next((m) => m.op === "event")).event as Msg).offset, 4);
@@ -139,16 +139,16 @@ Deno.test("SSE: /api/v1/stream?topics=&from= sends matching events, live and res
   const events = Array.from({ length: 30 }, (_, i) => modEvent(types[i % 3], i));
   await bus.post("/api/v1/events/batch", JSON.stringify({ events }));
   const url = `${bus.url}/api/v1/stream?topics=game.*.changed&from=earliest`;
-  const got = await readSse(url, 20);
+  const got = await readSse(url, 20, bus.auth);
   assert.equal(got.length, 20);
   assert.ok(got.every((e) => e.event.startsWith("game.")));
   assert.deepEqual(got.map((e) => Number(e.id)), got.map((e) => e.data.offset));
   assert.equal(got[0].data.offset, 1);
 
-  const resumed = await readSse(url, 3, { "last-event-id": "25" });
+  const resumed = await readSse(url, 3, { "last-event-id": "25", ...bus.auth });
   assert.deepEqual(resumed.map((e) => e.data.offset), [26, 28, 29]);
 
-  const live = readSse(`${bus.url}/api/v1/stream?topics=system.heartbeat`, 1);
+  const live = readSse(`${bus.url}/api/v1/stream?topics=system.heartbeat`, 1, bus.auth);
   await new Promise((r) => setTimeout(r, 300));
   await bus.post("/api/v1/events", JSON.stringify(modEvent("HEARTBEAT", 99)));
   assert.equal((await live)[0].data.offset, 30);
