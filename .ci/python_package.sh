@@ -35,6 +35,8 @@ print('python package:   imported from', jimbot_bus.__file__)")
 
 echo "python package: a bus to test against"
 mkdir -p "$work/data"
+# An admin token for the live tests (reads, coordinator and tracking need one).
+token="$("$deno" run -A main.ts token create --name python-tests --scopes admin --data-dir "$work/data" 2>/dev/null)"
 "$deno" run -A main.ts serve --port=0 --grpc-port=0 --data-dir="$work/data" --live-advice=false \
   2>"$work/bus.log" &
 bus_pid=$!
@@ -51,6 +53,7 @@ grpc_port="$(sed -nE 's/.*"grpcPort":([0-9]+).*/\1/p' <<<"$line")"
 
 echo "python package: tests of the installed wheel"
 (cd "$work" && JIMBOT_URL="http://127.0.0.1:$port" JIMBOT_GRPC="127.0.0.1:$grpc_port" \
+  JIMBOT_TOKEN="$token" \
   JIMBOT_FIXTURES="$root/tests/testdata/balatromcp" \
   "$work/venv/bin/python" -m unittest discover -v -s "$root/clients/python/tests" \
   -t "$root/clients/python/tests" 2>&1 | tee "$work/tests.txt")

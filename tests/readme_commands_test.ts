@@ -19,6 +19,7 @@ const NOT_RUN: readonly [RegExp, string][] = [
   [/^npm test\b/, "runs this very suite"],
   [/^npx deno task (dev|check|bench)/, "runs for minutes or until stopped"],
   [/analytics rebuild/, "needs the bus stopped"],
+  [/token (create|revoke)\b/, "changes the tokens file (the test exports its bus's token)"],
   [
     /python3 -m (pip|venv)\b/,
     "builds and installs the Python wheel (CI runs .ci/python_package.sh)",
@@ -145,7 +146,9 @@ Deno.test({
   ignore: anyMissing(CURL, NPM, BASH),
   async fn() {
     await using bus = await startBus();
-    const ran = await runPage(README, { "localhost:8080": `127.0.0.1:${bus.port}` }, {});
+    const ran = await runPage(README, { "localhost:8080": `127.0.0.1:${bus.port}` }, {
+      JIMBOT_TOKEN: bus.token,
+    });
     assertSucceeded(ran, "README.md");
     assert.ok(ran.length >= 10, `only ${ran.length} commands ran`);
     for (const { command, stdout } of ran) assert.ok(stdout.trim() !== "", `no output: ${command}`);
@@ -170,7 +173,10 @@ Deno.test({
     let count = 0;
     try {
       for (const page of DOCS) {
-        const ran = await runPage(docText(page), hosts, { JIMBOT_DATA_DIR: bus.dataDir });
+        const ran = await runPage(docText(page), hosts, {
+          JIMBOT_DATA_DIR: bus.dataDir,
+          JIMBOT_TOKEN: bus.token,
+        });
         assertSucceeded(ran, page);
         count += ran.length;
       }

@@ -47,6 +47,10 @@ export function requiredScope(method: string, url: URL): Need {
   if (listed) return listed;
   if (m === "GET" && path.startsWith("/api/v1/events/")) return "read";
   if (path.startsWith("/api/v1/analytics/")) return "analytics";
+  // The MLflow-compatible tracking API and its artifacts (src/mlflow/).
+  if (path.startsWith("/api/2.0/mlflow/") || path.startsWith("/api/2.0/mlflow-artifacts/")) {
+    return "experiments";
+  }
   const rpc = /^\/(jimbot\.[\w.]+)\/(\w+)$/.exec(path);
   if (rpc) return rpcScope(rpc[1], rpc[2]);
   if (path.startsWith("/api/") || path.startsWith("/jimbot.") || m !== "GET") return "admin";

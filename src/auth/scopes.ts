@@ -11,6 +11,7 @@ export const SCOPES = [
   "commands",
   "coordinator",
   "analytics",
+  "experiments",
   "admin",
 ] as const;
 

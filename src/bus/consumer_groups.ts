@@ -79,7 +79,8 @@ export class ConsumerGroups {
   }
 }
 
-function checkGroup(group: string): string {
+/** A group name a client may use (1 to MAX_GROUP_CHARS characters), or a `malformed` error. */
+export function checkGroup(group: string): string {
   if (group === "" || group.length > MAX_GROUP_CHARS) {
     throw new BusError(
       "malformed",

@@ -5,6 +5,7 @@
  * @module
  */
 import { BusError } from "../errors.ts";
+import { checkGroup } from "./consumer_groups.ts";
 
 /** Most consumer groups; a new one beyond this is refused (each costs a key and metrics). */
 export const MAX_GROUPS = 1_000;
@@ -15,6 +16,7 @@ export function checkGroupCommit(
   offset: number,
   bounds: { readonly first: number; readonly head: number },
 ): void {
+  checkGroup(group);
   const low = bounds.first - 1;
   const high = bounds.head - 1;
   if (!Number.isSafeInteger(offset) || offset < low || offset > high) {

@@ -4,6 +4,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 import { MemoryBackend, openMemoryStorage } from "../../src/log/mod.ts";
+import { newToken, writeTokensFile } from "../../src/auth/tokens.ts";
 
 /** A config as `serve` would parse these flags (free ports, a temp data dir, no GPU probe). */
 export async function testConfig(flags: string[] = []): Promise<Config> {
@@ -33,7 +34,12 @@ export interface InProcessApp extends AsyncDisposable {
   readonly logs: Record<string, unknown>[];
   /** The storage's data, to open the app again on it (a restart). */
   readonly backend: MemoryBackend;
-  /** app.fetch with a path on a made-up origin. */
+  /** An admin token in the data dir's tokens file. */
+  readonly token: string;
+  /**
+   * app.fetch of a path, from a loopback peer, as the admin token (unless `init` sets its own
+   * Authorization header).
+   */
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
@@ -43,6 +49,8 @@ export async function inProcessApp(
 ): Promise<InProcessApp> {
   const config = await testConfig(flags);
   const { logger, lines } = capturingLogger();
+  const admin = newToken("in-process-admin", ["admin"]);
+  await writeTokensFile(`${config.dataDir}/tokens.json`, [admin.entry]);
   const storage = openMemoryStorage({
     retention: config.retention,
     maxPendingEvents: config.maxPendingEvents,
@@ -54,7 +62,12 @@ export async function inProcessApp(
     config,
     logs: lines,
     backend,
-    request: (path, init) => app.fetch(new Request(`http://bus.test${path}`, init)),
+    token: admin.token,
+    request: (path, init) => {
+      const headers = new Headers(init?.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${admin.token}`);
+      return app.fetch(new Request(`http://127.0.0.1${path}`, { ...init, headers }));
+    },
     async [Symbol.asyncDispose]() {
       app.endStreams();
       await app.close();

@@ -52,6 +52,16 @@ export class RunningBus {
     return { authorization: `Bearer ${this.token}` };
   }
 
+  /** The console's one-time login link the bus logged at start (a browser opens it first). */
+  get loginLink(): string {
+    for (const line of this.logs.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const record = JSON.parse(line);
+      if (record.msg === "console login link (works once)") return record.url;
+    }
+    throw new Error(`the bus logged no login link:\n${this.logs}`);
+  }
+
   get pid(): number {
     return this.#child.pid;
   }

@@ -158,7 +158,7 @@ Deno.test("analytics projects fixture bodies and generated games; SQL, export, s
 
   // Synergy and patterns.
   const synergy = await bus.get("/api/v1/analytics/synergy?hands=60");
-  assert.equal(synergy.status, 200);
+  assert.equal(synergy.status, 200, JSON.stringify(synergy.json));
   const top = synergy.json.pairs[0];
   assert.deepEqual([top.a, top.b], ["Cavendish", "Joker"]);
   const synergyCsv = await bus.get("/api/v1/analytics/synergy?hands=20", { accept: "text/csv" });

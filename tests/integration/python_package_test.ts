@@ -21,6 +21,7 @@ Deno.test({
         env: {
           JIMBOT_URL: bus.url,
           JIMBOT_GRPC: `127.0.0.1:${bus.grpcPort}`,
+          JIMBOT_TOKEN: bus.token,
           PYTHONDONTWRITEBYTECODE: "1", // no __pycache__ beside the generated modules
         },
         stdout: "piped",

@@ -51,7 +51,7 @@ Deno.test("replay ends at the head when --to is beyond it, and says how many eve
   await using a = await startBus();
   const events = Array.from({ length: 12 }, (_, i) => modEvent("HEARTBEAT", i));
   await a.post("/api/v1/events/batch", JSON.stringify({ events }));
-  const res = await replay("--url", a.url, "--from", "3", "--to", "5000");
+  const res = await replay(a.token, "--url", a.url, "--from", "3", "--to", "5000");
   assert.equal(res.code, 0, res.err);
   assert.equal(res.out.trim().split("\n").length, 9);
   assert.equal(
@@ -59,17 +59,17 @@ Deno.test("replay ends at the head when --to is beyond it, and says how many eve
     `replayed 9 events from ${a.url}; stopped at the log head (offset 12)`,
   );
 
-  const within = await replay("--url", a.url, "--to", "4");
+  const within = await replay(a.token, "--url", a.url, "--to", "4");
   assert.equal(within.err.trim(), `replayed 4 events from ${a.url}; stopped at --to 4`);
 
-  const published = await replay("--url", a.url, "--publish", a.url, "--from", "10");
+  const published = await replay(a.token, "--url", a.url, "--publish", a.url, "--from", "10");
   assert.equal(
     published.err.trim(),
     `published 2 events into ${a.url} from ${a.url}; stopped at the log head (offset 12)`,
   );
 
   await using empty = await startBus();
-  const none = await replay("--url", empty.url);
+  const none = await replay(empty.token, "--url", empty.url);
   assert.equal(none.code, 0, none.err);
   assert.equal(none.out, "");
   assert.equal(
@@ -83,6 +83,7 @@ Deno.test("replay --follow keeps waiting and delivers events posted after it sta
   await a.post("/api/v1/events/batch", JSON.stringify({ events: [modEvent("HEARTBEAT", 0)] }));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "replay", "--quiet", "--follow", "--url", a.url, "--to", "3"],
+    env: { JIMBOT_TOKEN: a.token },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -23,7 +23,7 @@ const chromium = await findChromium();
 async function api(bus: RunningBus, path: string, body: unknown) {
   const res = await fetch(`${bus.url}/api/2.0/mlflow/${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...bus.auth },
     body: JSON.stringify(body),
   });
   const json = await res.json();
@@ -82,6 +82,7 @@ Deno.test({
       const errors: string[] = [];
       page.on("request", (req) => requested.push(req.url()));
       page.on("pageerror", (err) => errors.push(String(err)));
+      await page.goto(bus.loginLink); // the session cookie the page's API calls carry
       await page.goto(`${bus.url}/experiments?experiment_id=${experiment_id}`);
       await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
 

@@ -10,7 +10,9 @@ import { MLflowBase } from "mlflow/lib/mlflow.js";
 
 type Api = Record<string, (args: Json) => Promise<Json>>;
 // The package's entry point is `module.exports = MLflow`, which its typings do not describe.
-const MLflow = mlflowPackage as unknown as new (args: { endpoint: string }) => {
+const MLflow = mlflowPackage as unknown as new (
+  args: { endpoint: string; headers: Record<string, string> },
+) => {
   Experiments: Api;
   Runs: Api;
   Metrics: Api;
@@ -33,8 +35,8 @@ async function failure(call: Promise<unknown>): Promise<{ status: number; data: 
 
 /** The package's own transport (a subclass of its exported base), on the registry's paths. */
 class RegistryClient extends MLflowBase {
-  constructor(endpoint: string, path: string) {
-    super({ endpoint });
+  constructor(endpoint: string, headers: Record<string, string>, path: string) {
+    super({ endpoint, headers });
     this.path = path;
   }
 
@@ -43,14 +45,14 @@ class RegistryClient extends MLflowBase {
   }
 }
 
-function registry(url: string, path: string): RegistryClient {
-  return new RegistryClient(url, path);
+function registry(bus: RunningBus, path: string): RegistryClient {
+  return new RegistryClient(bus.url, bus.auth, path);
 }
 
 Deno.test("the npm mlflow client runs a full tracking flow against the bus", async () => {
   let bus = await RunningBus.start();
   try {
-    const client = new MLflow({ endpoint: bus.url });
+    const client = new MLflow({ endpoint: bus.url, headers: bus.auth });
     const { Experiments, Runs, Metrics, Artifacts } = client;
 
     const { experiment_id } = await Experiments.create({ name: "blind-policy" });
@@ -146,6 +148,7 @@ Deno.test("the npm mlflow client runs a full tracking flow against the bus", asy
     const root = run.info.artifact_uri.replace("mlflow-artifacts:/", "");
     const put = await fetch(`${bus.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model/w.bin`, {
       method: "PUT",
+      headers: bus.auth,
       body: new Uint8Array([1, 2, 3, 4]),
     });
     assert.equal(put.status, 200, await put.text());
@@ -153,8 +156,8 @@ Deno.test("the npm mlflow client runs a full tracking flow against the bus", asy
     assert.deepEqual(files.files, [{ path: "model/w.bin", is_dir: false, file_size: 4 }]);
 
     // The registry, over the client's transport.
-    const models = registry(bus.url, "/registered-models");
-    const versions = registry(bus.url, "/model-versions");
+    const models = registry(bus, "/registered-models");
+    const versions = registry(bus, "/model-versions");
     await models.call("post", "/create", { name: "jimbot-policy", description: "blind policy" });
     for (const r of runs) {
       await versions.call("post", "/create", {
@@ -201,9 +204,11 @@ Deno.test("the npm mlflow client runs a full tracking flow against the bus", asy
 
     // Durable: everything is there after a restart.
     bus = await bus.restart();
-    const again = await new MLflow({ endpoint: bus.url }).Runs.get({ run_id: runs[0] });
+    const again = await new MLflow({ endpoint: bus.url, headers: bus.auth }).Runs.get({
+      run_id: runs[0],
+    });
     assert.deepEqual(byKey(again.run.data.metrics), { loss: 0.4, win_rate: 0.3 });
-    const model = await registry(bus.url, "/registered-models").call("get", "/get", {
+    const model = await registry(bus, "/registered-models").call("get", "/get", {
       name: "jimbot-policy",
     });
     assert.deepEqual(model.registered_model.latest_versions.map((v: Json) => v.current_stage), [

@@ -16,15 +16,18 @@ interface Case {
   readonly says?: RegExp;
 }
 
-async function call(url: string, c: Omit<Case, "status" | "code">) {
-  let target = url + API + c.path;
-  const init: RequestInit = { method: c.method };
+async function call(
+  bus: { url: string; auth: Record<string, string> },
+  c: Omit<Case, "status" | "code">,
+) {
+  let target = bus.url + API + c.path;
+  const init: RequestInit = { method: c.method, headers: bus.auth };
   if (c.method === "GET") {
     const query = new URLSearchParams(c.body as Record<string, string> ?? {});
     target += "?" + query;
   } else if (c.body !== undefined) {
     init.body = typeof c.body === "string" ? c.body : JSON.stringify(c.body);
-    init.headers = { "content-type": "application/json" };
+    init.headers = { "content-type": "application/json", ...bus.auth };
   }
   const res = await fetch(target, init);
   return { status: res.status, body: await res.json() };
@@ -34,7 +37,7 @@ Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes"
   const bus = await RunningBus.start(["--artifacts-max-bytes=1000", "--body-timeout=1s"]);
   try {
     const ok = async (c: Omit<Case, "status" | "code">) => {
-      const { status, body } = await call(bus.url, c);
+      const { status, body } = await call(bus, c);
       assert.equal(status, 200, JSON.stringify(body));
       return body;
     };
@@ -551,7 +554,7 @@ Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes"
     ];
     const failures: string[] = [];
     for (const c of cases) {
-      const { status, body } = await call(bus.url, c);
+      const { status, body } = await call(bus, c);
       const fine = status === c.status && body.error_code === c.code &&
         typeof body.message === "string" && (!c.says || c.says.test(body.message));
       if (!fine) failures.push(`${c.method} ${c.path}: ${status} ${JSON.stringify(body)}`);
@@ -565,26 +568,28 @@ Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes"
 
     // Artifacts: unsafe paths, absent files, and the total size cap.
     const art = `${bus.url}/api/2.0/mlflow-artifacts/artifacts`;
+    const busFetch = (url: string, init: RequestInit = {}) =>
+      fetch(url, { ...init, headers: bus.auth });
     const put = (path: string, bytes: number) =>
-      fetch(`${art}/${path}`, { method: "PUT", body: new Uint8Array(bytes) });
+      busFetch(`${art}/${path}`, { method: "PUT", body: new Uint8Array(bytes) });
     const traversal = await put("1/..%2F..%2F..%2Fescape.txt", 10);
     assert.equal(traversal.status, 400);
     assert.equal((await traversal.json()).error_code, "INVALID_PARAMETER_VALUE");
-    const absent = await fetch(`${art}/1/none.bin`);
+    const absent = await busFetch(`${art}/1/none.bin`);
     assert.equal(absent.status, 404);
     assert.equal((await absent.json()).error_code, "RESOURCE_DOES_NOT_EXIST");
     assert.equal((await put("1/a.bin", 600)).status, 200);
     const full = await put("1/b.bin", 600);
     assert.equal(full.status, 413);
     assert.equal((await full.json()).error_code, "RESOURCE_EXHAUSTED");
-    const listed = await (await fetch(`${art}?path=1`)).json();
+    const listed = await (await busFetch(`${art}?path=1`)).json();
     assert.deepEqual(listed.files, [{ path: "1/a.bin", is_dir: false, file_size: 600 }]);
     assert.equal(
-      (await (await fetch(`${art}/1/a.bin`, { method: "DELETE" })).json()).error_code,
+      (await (await busFetch(`${art}/1/a.bin`, { method: "DELETE" })).json()).error_code,
       undefined,
     );
     assert.equal((await put("1/b.bin", 600)).status, 200, "space is freed by a delete");
-    const back = new Uint8Array(await (await fetch(`${art}/1/b.bin`)).arrayBuffer());
+    const back = new Uint8Array(await (await busFetch(`${art}/1/b.bin`)).arrayBuffer());
     assert.equal(back.length, 600);
 
     // Uploads at the same time cannot pass the cap together (600 used, 2 × 300 would be 1200).
@@ -601,12 +606,12 @@ Deno.test("every MLflow endpoint refuses bad requests with MLflow's error codes"
       },
     });
     const started = performance.now();
-    const slow = await fetch(`${art}/3/slow.bin`, { method: "PUT", body: stalled });
+    const slow = await busFetch(`${art}/3/slow.bin`, { method: "PUT", body: stalled });
     assert.equal(slow.status, 408);
     assert.equal((await slow.json()).error_code, "BAD_REQUEST");
     assert.ok(performance.now() - started < 15_000);
     sender?.close();
-    const slowDir = await (await fetch(`${art}?path=3`)).json();
+    const slowDir = await (await busFetch(`${art}?path=3`)).json();
     assert.equal(slowDir.files, undefined);
   } finally {
     await bus.stop();

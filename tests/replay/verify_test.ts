@@ -26,6 +26,7 @@ async function recordAndVerify(
     }
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, "replay", "--url", bus.url, "--verify", "--quiet"],
+      env: { JIMBOT_TOKEN: bus.token },
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -7,6 +7,7 @@ Non-2xx answers raise the typed exceptions of `jimbot_bus.errors`.
 """
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,12 +18,23 @@ from .errors import error_from_http
 
 PROTOBUF = "application/x-protobuf"
 
-__all__ = ["BusClient", "decode_delimited", "http_request", "envelope_pb2", "ingest_pb2"]
+__all__ = ["BusClient", "decode_delimited", "http_request", "bus_token", "envelope_pb2",
+           "ingest_pb2"]
 
 
-def http_request(url, method="GET", body=None, headers=None, timeout_s=10.0, to_error=None):
+def bus_token(token=None):
+    """The bearer token to send: the one given, else $JIMBOT_TOKEN, else None (the bus lets a
+    loopback client ingest and poll without one; everything else needs a token with a scope)."""
+    return token if token is not None else os.environ.get("JIMBOT_TOKEN") or None
+
+
+def http_request(url, method="GET", body=None, headers=None, timeout_s=10.0, to_error=None,
+                 token=None):
     """One HTTP exchange; returns the body bytes, or raises the BusError of a non-2xx answer."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return response.read()
@@ -73,11 +85,13 @@ def decode_delimited(data, message_class):
 
 
 class BusClient:
-    """Talks to one bus over HTTP, e.g. BusClient("http://127.0.0.1:8080")."""
+    """Talks to one bus over HTTP, e.g. BusClient("http://127.0.0.1:8080"); `token` defaults to
+    $JIMBOT_TOKEN."""
 
-    def __init__(self, base_url, timeout_s=10.0):
+    def __init__(self, base_url, timeout_s=10.0, token=None):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.token = bus_token(token)
 
     def _request(self, method, path, body=None, content_type=None, accept=None):
         headers = {}
@@ -85,7 +99,8 @@ class BusClient:
             headers["Content-Type"] = content_type
         if accept:
             headers["Accept"] = accept
-        return http_request(self.base_url + path, method, body, headers, self.timeout_s)
+        return http_request(self.base_url + path, method, body, headers, self.timeout_s,
+                            token=self.token)
 
     def post_batch_raw(self, body):
         """Posts a JSON batch body (bytes, sent unchanged, as the mod does); returns the answer."""

@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 
-from .client import http_request
+from .client import bus_token, http_request
 from .errors import OverLimitError, error_from_connect
 
 __all__ = ["Coordinator", "LeaseNotGranted"]
@@ -29,16 +29,17 @@ class LeaseNotGranted(OverLimitError):
 
 
 class Coordinator:
-    def __init__(self, base_url, component="python", timeout_s=30.0):
+    def __init__(self, base_url, component="python", timeout_s=30.0, token=None):
         self.base_url = base_url.rstrip("/")
         self.component = component
         self.timeout_s = timeout_s
+        self.token = bus_token(token)  # the "coordinator" scope
 
     def call(self, method, body):
         """One Connect unary call with a JSON body; returns the JSON answer."""
         data = http_request(f"{self.base_url}/{SERVICE}/{method}", "POST", json.dumps(body).encode(),
                             {"Content-Type": "application/json"}, self.timeout_s,
-                            to_error=error_from_connect)
+                            to_error=error_from_connect, token=self.token)
         return json.loads(data or b"{}")
 
     @contextlib.contextmanager

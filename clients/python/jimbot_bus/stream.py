@@ -16,6 +16,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from jimbot.bus.v1 import event_bus_pb2
 from jimbot.events.v1 import envelope_pb2, ingest_pb2
 
+from .client import bus_token
 from .errors import error_from_grpc
 
 __all__ = ["EventBusStub", "EventStream", "event_bus_pb2", "publish_request", "earliest",
@@ -92,10 +93,14 @@ def at_time(epoch_ms):
 class EventStream:
     """Publish and subscribe over one channel; RPC failures raise `jimbot_bus.errors` types."""
 
-    def __init__(self, target, channel=None, timeout_s=10.0):
+    def __init__(self, target, channel=None, timeout_s=10.0, token=None):
         self.channel = channel or grpc.insecure_channel(target)
         self.stub = EventBusStub(self.channel)
         self.timeout_s = timeout_s
+        token = bus_token(token)
+        # Sent with every call: "read" to subscribe, "ingest" to publish (none needed to publish
+        # from this machine).
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
 
     def close(self):
         self.channel.close()
@@ -110,7 +115,7 @@ class EventStream:
         """Publishes mod-shaped event dicts; returns the PublishResponse (accepted, duplicates)."""
         try:
             return self.stub.Publish(publish_request(events, batch_id, source),
-                                     timeout=self.timeout_s)
+                                     timeout=self.timeout_s, metadata=self.metadata)
         except grpc.RpcError as err:
             raise error_from_grpc(err) from err
 
@@ -125,7 +130,7 @@ class EventStream:
         if end_offset is not None:
             request.end_offset = end_offset
         try:
-            for response in self.stub.Subscribe(request):
+            for response in self.stub.Subscribe(request, metadata=self.metadata):
                 yield from response.events
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
@@ -136,7 +141,7 @@ class EventStream:
         """Marks everything up to `offset` processed for `group`."""
         try:
             self.stub.CommitOffset(event_bus_pb2.CommitOffsetRequest(group=group, offset=offset),
-                                   timeout=self.timeout_s)
+                                   timeout=self.timeout_s, metadata=self.metadata)
         except grpc.RpcError as err:
             raise error_from_grpc(err) from err
 
@@ -144,6 +149,6 @@ class EventStream:
         """Log bounds and the groups' committed offsets with their lag."""
         try:
             return self.stub.GetOffsets(event_bus_pb2.GetOffsetsRequest(groups=list(groups)),
-                                        timeout=self.timeout_s)
+                                        timeout=self.timeout_s, metadata=self.metadata)
         except grpc.RpcError as err:
             raise error_from_grpc(err) from err

@@ -14,7 +14,7 @@ import json
 import time
 import urllib.parse
 
-from .client import http_request
+from .client import bus_token, http_request
 from .errors import NotFoundError, error_from_mlflow
 
 __all__ = ["Tracking", "Run"]
@@ -25,9 +25,10 @@ def _now_ms():
 
 
 class Tracking:
-    def __init__(self, base_url, timeout_s=10.0):
+    def __init__(self, base_url, timeout_s=10.0, token=None):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.token = bus_token(token)  # the "experiments" scope
 
     def call(self, method, path, body=None):
         """One MLflow REST call: GET fields go in the query, others as a JSON body."""
@@ -38,7 +39,7 @@ class Tracking:
         elif body is not None:
             data = json.dumps(body).encode()
         answer = http_request(url, method, data, {"Content-Type": "application/json"},
-                              self.timeout_s, to_error=error_from_mlflow)
+                              self.timeout_s, to_error=error_from_mlflow, token=self.token)
         return json.loads(answer or b"{}")
 
     def experiment_id(self, name):
