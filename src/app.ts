@@ -11,7 +11,7 @@ import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
 import { routes } from "./http/routes.ts";
-import { Analytics, analyticsRoutes } from "./analytics/mod.ts";
+import { Analytics, analyticsRoutes, readGameFigures } from "./analytics/mod.ts";
 import { sseMount } from "./http/sse.ts";
 import { wsMount } from "./http/ws.ts";
 import { Bus } from "./bus/mod.ts";
@@ -55,11 +55,16 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     observer: metrics,
     onBackgroundError: (error) => logger.error("stream background work failed", { error }),
   });
-  metrics.watchStream({ head: () => log.bounds().head, groups: () => bus.groups.all() });
+  metrics.watchStream({
+    head: () => log.bounds().head,
+    groups: () => bus.groups.all(),
+    pending: () => log.pendingEvents,
+  });
   const ingest = new Ingest(log, config.limits, metrics);
   const analytics = config.analytics.enabled
     ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
     : null;
+  if (analytics) metrics.watchGames(() => readGameFigures(analytics));
   const commands = new CommandQueue(kv);
   const coordinator = await startCoordinator(kv, {
     configFile: config.coordinatorConfigFile,
