@@ -11,6 +11,7 @@ import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
 import { routes } from "./http/routes.ts";
+import { consoleRoutes } from "./console/routes.ts";
 import { Analytics, analyticsRoutes, readGameFigures } from "./analytics/mod.ts";
 import { sseMount } from "./http/sse.ts";
 import { wsMount } from "./http/ws.ts";
@@ -101,7 +102,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const tls = await readTls(config);
   let ready = false;
   const handler = createHandler(
-    analytics ? [...routes, ...analyticsRoutes(analytics)] : routes,
+    [...routes, ...consoleRoutes, ...(analytics ? analyticsRoutes(analytics) : [])],
     {
       ingest,
       log,
