@@ -8,6 +8,8 @@ const HISTORY_POINTS = 150;
 const RECENT_EVENTS = 300;
 const SHOWN_EVENTS = 100;
 const SHOWN_DEAD_LETTERS = 50;
+/** How far back from the head the page looks for the current game state when it opens. */
+const SEED_WINDOW = 500;
 const INGEST_ROUTES = new Set(["/api/v1/events/batch", "/api/v1/events"]);
 
 const $ = (id) => document.getElementById(id);
@@ -70,7 +72,6 @@ function setLive(on, title = "") {
 const fmt = {
   int: (n) => (n === undefined || n === null ? "–" : Math.round(n).toLocaleString("en")),
   num: (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–"),
-  ms: (s) => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : "–"),
   bytes: (b) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MB` : "–"),
   pct: (p) => (Number.isFinite(p) ? `${(p * 100).toFixed(1)} %` : "–"),
   time: (ms) => new Date(ms).toLocaleTimeString("en-GB"),
@@ -193,7 +194,7 @@ async function pollMetrics() {
     const mean = requests > 0 ? (now.seconds - previous.seconds) / requests : NaN;
     const tail = p99(now.buckets, previous.buckets);
     const rate = (now.stored - previous.stored) / dt;
-    $("stat-latency").textContent = `${fmt.ms(mean)} / ${fmt.ms(tail)}`;
+    $("stat-latency").textContent = `${fmt.num(mean * 1000)} / ${fmt.num(tail * 1000)} ms`;
     $("stat-commits").textContent = fmt.num((now.commits - previous.commits) / dt);
     history.t.push(Date.now() / 1000);
     history.rate.push(rate);
@@ -250,14 +251,12 @@ function onEnvelope(env) {
   liveRate.count++;
   if (env.topic === "game.state.update" && env.payload?.in_game !== false) {
     currentState = env;
-    renderGame();
   } else if (env.topic === "advice.best_play") {
     advice.best = env;
-    renderAdvice();
   } else if (env.topic === "advice.blind_odds") {
     advice.odds = env;
-    renderAdvice();
   }
+  if (env.topic === "game.state.update" || env.topic.startsWith("advice.")) renderGameAndAdvice();
   scheduleEventsRender();
 }
 
@@ -275,7 +274,7 @@ async function startStream() {
   // Seed the views with the recent past, then follow the log from its head.
   const { log_head: head } = await (await api("/health")).json();
   const states = await readEvents(
-    `topic=game.state.update,advice.>&from=${Math.max(0, head - 2000)}&limit=2000`,
+    `topic=game.state.update,advice.>&from=${Math.max(0, head - SEED_WINDOW)}&limit=${SEED_WINDOW}`,
   );
   for (const env of states) onEnvelope(env);
   const latest = await readEvents(`from=${Math.max(0, head - SHOWN_EVENTS)}&limit=${SHOWN_EVENTS}`);
@@ -362,10 +361,17 @@ function renderGame() {
   );
 }
 
-function renderAdvice() {
+/** The game view: the current state, and the newest advice (also marked in the hand). */
+function renderGameAndAdvice() {
   const best = advice.best?.payload;
   const odds = advice.odds?.payload;
   $("advice-empty").hidden = Boolean(best || odds);
+  const forOffset = best?.source_offset ?? odds?.source_offset;
+  $("advice-for").textContent = forOffset === undefined
+    ? ""
+    : forOffset === currentState?.offset
+    ? `for the state at offset ${forOffset}`
+    : `for an earlier state (offset ${forOffset})`;
   $("advice-best").hidden = !best;
   $("advice-odds").hidden = !odds;
   if (best) {

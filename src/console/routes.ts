@@ -38,7 +38,6 @@ function root({ req, deps }: RouteContext): Response {
       stream_sse: "/api/v1/stream",
       stream_ws: "/api/v1/ws",
       analytics: "/api/v1/analytics/query",
-      experiments: "/experiments",
       event_bus: "/jimbot.bus.v1.EventBus/",
       coordinator: "/jimbot.coordinator.v1.ResourceCoordinator/",
       advisor: "/jimbot.advisor.v1.Advisor/",

@@ -8,21 +8,10 @@
 import assert from "node:assert/strict";
 import { fixture, type RunningBus } from "../integration/_bus.ts";
 import { batches, generateGames } from "../analytics/_game_generator.ts";
+import { EVENT_FIXTURES } from "../proto/_fixtures.ts";
 
 const COORDINATOR = "/jimbot.coordinator.v1.ResourceCoordinator";
 const EVENT_BUS = "/jimbot.bus.v1.EventBus";
-
-/** Fixtures posted to the batch route, in the order a game launch sends them. */
-const BATCH_FIXTURES = [
-  "game_state_initial.json",
-  "heartbeat_batch.json",
-  "state_diff_batch.json",
-  "scoring_sequence.json",
-  "round_complete.json",
-  "jokers_changed_empty.json",
-  "resent_duplicates.json",
-  "menu_state.json",
-];
 
 export interface Load extends AsyncDisposable {
   /** Keeps a trickle of events flowing until disposed (rates stay defined while queried). */
@@ -38,9 +27,10 @@ export async function loadBus(bus: RunningBus, games = 12): Promise<Load> {
   assert.equal(sse.status, 200);
   const draining = sse.body!.pipeTo(new WritableStream()).catch(() => {});
 
-  assert.equal((await bus.post("/api/v1/events", fixture("connection_test.json"))).status, 200);
-  for (const name of BATCH_FIXTURES) {
-    const res = await bus.post("/api/v1/events/batch", fixture(name));
+  for (const name of EVENT_FIXTURES) {
+    // The probe is the one single-event body; the rest are batches.
+    const route = name === "connection_test.json" ? "/api/v1/events" : "/api/v1/events/batch";
+    const res = await bus.post(route, fixture(name));
     assert.equal(res.status, 200, `${name}: ${res.text}`);
   }
   const truncated = await bus.post("/api/v1/events/batch", fixture("unparseable_truncated.txt"));

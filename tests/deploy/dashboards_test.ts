@@ -72,6 +72,8 @@ Deno.test({
     ? "dashboards: every PromQL expression answers data from prometheus scraping a loaded bus"
     : "dashboards: PromQL against prometheus (ignored: no `prometheus` on PATH; apt-get install prometheus)",
   ignore: PROMETHEUS === null,
+  // A stalled peer fails the test instead of holding up the suite.
+  timeout: 180_000,
   async fn() {
     await using bus = await startBus(["--gpu=0:8000"]);
     await using load = await loadBus(bus);
@@ -95,6 +97,15 @@ Deno.test({
       else if (values.every(Number.isNaN)) failures.push(`${q.panel}: ${expr}: only NaN`);
     }
     assert.deepEqual(failures, [], `${failures.length} of ${exprs.length} expressions failed`);
+
+    // The game gauges agree with the projection they are read from.
+    const won = await bus.post(
+      "/api/v1/analytics/query",
+      JSON.stringify({ sql: "SELECT COUNT(*) AS n FROM games WHERE won = 1" }),
+    );
+    const gauge = await prometheus.query('jimbot_games{outcome="won"}');
+    assert.ok(won.json.rows[0].n > 0);
+    assert.equal(Number(gauge.data.result[0].value[1]), won.json.rows[0].n);
   },
 });
 
@@ -103,6 +114,8 @@ Deno.test({
     ? "dashboards: every SQL panel query returns rows from the PostgreSQL mirror"
     : "dashboards: SQL against PostgreSQL (ignored: no PostgreSQL in /usr/lib/postgresql/*/bin; apt-get install postgresql)",
   ignore: PG_BIN === null,
+  // A stalled peer fails the test instead of holding up the suite.
+  timeout: 180_000,
   async fn() {
     await using pg = await startPostgres(PG_BIN!);
     await using bus = await startBus([`--analytics-postgres=${pg.url}`, "--gpu=0:8000"]);
