@@ -468,22 +468,40 @@ $("event-filter").addEventListener("input", renderEvents);
 $("event-filter").addEventListener("submit", (e) => e.preventDefault());
 
 async function loadDeadLetters() {
-  const text = await (await api("/api/v1/deadletter?from=0&limit=100000")).text();
-  const letters = text.split("\n").filter((l) => l).map((l) => JSON.parse(l)).slice(
-    -SHOWN_DEAD_LETTERS,
-  ).reverse();
+  const newest = await newestDeadLetter();
+  const from = Math.max(0, newest - SHOWN_DEAD_LETTERS + 1);
+  const text = newest < 0
+    ? ""
+    : await (await api(`/api/v1/deadletter?from=${from}&limit=${SHOWN_DEAD_LETTERS}`)).text();
+  const letters = text.split("\n").filter((l) => l).map((l) => JSON.parse(l)).reverse();
   fillRows(
     "deadletters",
-    letters.map((
-      d,
-      i,
-    ) => [
-      d.seq ?? d.dead_letter ?? i,
-      d.route ?? "–",
-      d.reason ?? "–",
-      String(d.raw ?? "").slice(0, 200),
-    ]),
+    letters.map((d) => [d.seq, d.route ?? "–", d.reason ?? "–", String(d.raw ?? "").slice(0, 200)]),
   );
+}
+
+/**
+ * The sequence number of the newest dead letter (-1 when there is none), found with a few
+ * one-line reads (a read from `n` answers the first letter at or after `n`) instead of reading
+ * them all.
+ */
+async function newestDeadLetter() {
+  const firstFrom = async (n) => {
+    const line = (await (await api(`/api/v1/deadletter?from=${n}&limit=1`)).text()).trim();
+    return line ? JSON.parse(line).seq : -1;
+  };
+  let low = await firstFrom(0);
+  if (low < 0) return -1;
+  let step = 1;
+  while (await firstFrom(low + step) >= 0) step *= 2;
+  let high = low + step; // no letter at or after high; one at low
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    const seq = await firstFrom(mid);
+    if (seq >= 0) low = seq;
+    else high = mid;
+  }
+  return low;
 }
 
 // ---- analytics: win rate by ante (uPlot bars) and the synergy heatmap ----
@@ -603,6 +621,7 @@ async function start() {
     guarded(async () => {
       await pollMetrics();
       await pollGroupsAndCoordinator();
+      if (!$("view-events").hidden) await loadDeadLetters();
     });
   await tick();
   setInterval(tick, POLL_MS);

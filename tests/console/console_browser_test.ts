@@ -86,8 +86,15 @@ Deno.test({
     await waitForText(page, "#resources tbody", (t) => t.includes("training: 1"));
     await waitForText(page, "#stat-protocols", (t) => t.includes("sse 1"));
 
+    // More dead letters than the view shows: it lists the newest 50, newest first.
+    const unusable = Array.from({ length: 60 }, (_, i) => ({ payload: { i } }));
+    const bad = await bus.post("/api/v1/events/batch", JSON.stringify({ events: unusable }));
+    assert.equal(bad.json.dead_lettered.length, 60, bad.text);
     await page.click('nav a[data-view="events"]');
-    await waitForText(page, "#deadletters tbody", (t) => t.includes('event has no "type"'));
+    await waitForText(page, "#deadletters tbody", (t) => t.includes('{"payload":{"i":59}}'));
+    const letters = await bus.deadLetters();
+    const seqs = await page.locator("#deadletters tbody tr td:first-child").allTextContents();
+    assert.deepEqual(seqs.map(Number), letters.map((d) => d.seq).reverse().slice(0, 50));
     await page.fill("#filter-topic", "game.money.*");
     await waitForText(page, "#events tbody", (t) => t.includes("game.money.changed"));
     const topics = await page.locator("#events tbody tr td:nth-child(3)").allTextContents();
