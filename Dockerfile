@@ -9,9 +9,10 @@ COPY main.ts ./
 COPY src ./src
 COPY deploy/docker-entrypoint.sh /usr/local/bin/jimbot-entrypoint.sh
 # Fetch and type-check dependencies at build time (workers are loaded by URL, so name them), so
-# the container starts offline; any user may read the cache and the code.
+# the container starts offline. The bus runs as whoever owns /data (see the entrypoint): any user
+# may read the code and use the cache (Deno writes compiled-code caches there).
 RUN deno cache main.ts src/advisor/_engine_worker.ts src/analytics/query_worker.ts \
-  && chmod -R a+rX /app "$DENO_DIR" \
+  && chmod -R a+rX /app && chmod -R a+rwX "$DENO_DIR" \
   && mkdir -p /data && chown deno:deno /data
 ENV JIMBOT_HOST=0.0.0.0 \
     JIMBOT_PORT=8080 \
