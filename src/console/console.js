@@ -507,6 +507,15 @@ async function newestDeadLetter() {
 // ---- analytics: win rate by ante (uPlot bars) and the synergy heatmap ----
 
 async function loadAnalytics() {
+  // The analytics routes exist only with --analytics (the default).
+  const status = await fetch("/api/v1/analytics/status", { credentials: "same-origin" });
+  await status.text();
+  if (status.status === 401) return showLogin();
+  if (status.status === 404) {
+    $("winrate-empty").textContent = "Analytics is off (the bus runs with --analytics=false).";
+    $("winrate-empty").hidden = false;
+    return;
+  }
   const result = await postJson("/api/v1/analytics/query", {
     sql: "SELECT ante, win_rate, rounds FROM win_rate_by_ante",
   });
