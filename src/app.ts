@@ -13,7 +13,8 @@ import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
 import { routes } from "./http/routes.ts";
-import { Analytics, analyticsRoutes } from "./analytics/mod.ts";
+import { consoleRoutes } from "./console/routes.ts";
+import { Analytics, analyticsRoutes, readGameFigures } from "./analytics/mod.ts";
 import { sseMount } from "./http/sse.ts";
 import { wsMount } from "./http/ws.ts";
 import { Bus } from "./bus/mod.ts";
@@ -106,12 +107,19 @@ export async function createApp(
     onBackgroundError: (error) => logger.error("stream background work failed", { error }),
   });
   stack.defer(() => bus.close());
-  metrics.watchStream({ head: () => log.bounds().head, groups: () => bus.groups.all() });
+  metrics.watchStream({
+    head: () => log.bounds().head,
+    groups: () => bus.groups.all(),
+    pending: () => log.pendingEvents,
+  });
   const ingest = new Ingest(log, config.limits, metrics);
   const analytics = config.analytics.enabled
     ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
     : null;
-  if (analytics) stack.defer(() => analytics.stop());
+  if (analytics) {
+    stack.defer(() => analytics.stop());
+    metrics.watchGames(() => readGameFigures(analytics));
+  }
   const commands = new CommandQueue(
     storage.commands,
     (error) => logger.error("a command listener failed", { error }),
@@ -153,7 +161,7 @@ export async function createApp(
   const rpcHandler = createFetchRpcHandler(rpc, rpcOptions);
   const state = { ready: false };
   const routed = createHandler(
-    analytics ? [...routes, ...analyticsRoutes(analytics)] : routes,
+    [...routes, ...consoleRoutes, ...(analytics ? analyticsRoutes(analytics) : [])],
     {
       ingest,
       log,

@@ -8,12 +8,52 @@ import client from "prom-client";
 import type { IngestObserver } from "./ingest/ingest.ts";
 import type { CommitObserver } from "./log/mod.ts";
 import type { BusObserver } from "./bus/mod.ts";
+import type { GameFigure } from "./analytics/game_figures.ts";
 
 /** What the stream metrics read when scraped: group offsets and the log head. */
 export interface StreamState {
   head(): number;
   groups(): ReadonlyMap<string, number>;
+  /** Events accepted and waiting for their commit. */
+  pending(): number;
 }
+
+/** The game gauges, each family labelled as its figure rows are (see game_figures.ts). */
+const GAME_GAUGES: readonly {
+  figure: GameFigure["figure"];
+  name: string;
+  help: string;
+  labels: readonly string[];
+}[] = [
+  { figure: "games", name: "jimbot_games", help: "Games by outcome.", labels: ["outcome"] },
+  {
+    figure: "rounds",
+    name: "jimbot_game_rounds",
+    help: "Finished rounds by ante and outcome (win rate by ante: won / all).",
+    labels: ["ante", "outcome"],
+  },
+  {
+    figure: "hands",
+    name: "jimbot_game_hands",
+    help: "Hands played, by hand type.",
+    labels: ["hand_type"],
+  },
+  {
+    figure: "hand_score_sum",
+    name: "jimbot_game_hand_score_sum",
+    help: "Sum of the scores of hands played, by hand type (average: / jimbot_game_hands).",
+    labels: ["hand_type"],
+  },
+  {
+    figure: "current",
+    name: "jimbot_game_current",
+    help: "The latest game: ante, round, score, blind_chips (the blind to beat), money.",
+    labels: ["field"],
+  },
+];
+
+/** How long one read of the game figures serves the scrape that triggered it. */
+const GAME_FIGURES_TTL_MS = 1_000;
 
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
@@ -117,7 +157,47 @@ export class BusMetrics implements IngestObserver, CommitObserver, BusObserver {
         }
       },
     });
+    new client.Gauge({
+      name: "jimbot_log_pending_events",
+      help: "Events accepted and waiting for their commit (429 above --max-pending-events).",
+      registers,
+      collect() {
+        const s = stream();
+        if (s) this.set(s.pending());
+      },
+    });
     client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Exports the game gauges, read from `read` when scraped (one read serves every family of a
+   * scrape). Without analytics there are none.
+   */
+  watchGames(read: () => Promise<readonly GameFigure[]>): void {
+    let cached: { at: number; figures: Promise<readonly GameFigure[]> } | undefined;
+    const figures = () => {
+      const now = performance.now();
+      if (!cached || now - cached.at > GAME_FIGURES_TTL_MS) {
+        cached = { at: now, figures: read().catch(() => []) };
+      }
+      return cached.figures;
+    };
+    for (const { figure, name, help, labels } of GAME_GAUGES) {
+      new client.Gauge({
+        name,
+        help,
+        labelNames: labels,
+        registers: [this.registry],
+        async collect() {
+          const rows = (await figures()).filter((f) => f.figure === figure);
+          this.reset();
+          for (const row of rows) {
+            const values = [row.label, row.label2];
+            this.set(Object.fromEntries(labels.map((l, i) => [l, values[i]])), row.value);
+          }
+        },
+      });
+    }
   }
 
   /** Where the consumer-group lag gauge reads from (set once the bus is open). */

@@ -6,3 +6,4 @@ export { catchUp } from "./consumer.ts";
 export { DEFAULT_QUERY_MAX_ROWS, DEFAULT_QUERY_TIMEOUT_MS, runQuery } from "./query.ts";
 export { CSV_TYPE, PARQUET_TYPE, toCsv, toParquet } from "./export.ts";
 export { PROJECTED_TABLES } from "./schema.ts";
+export { type GameFigure, readGameFigures } from "./game_figures.ts";

@@ -124,6 +124,8 @@ export interface EventLog {
   /** Dead letters from sequence `from` on, each as one line of JSON. */
   readDeadLetters(from: number, limit: number): AsyncIterable<string>;
   bounds(): LogBounds;
+  /** Events accepted and not yet durable (what `maxPendingEvents` bounds), for metrics. */
+  readonly pendingEvents: number;
   /**
    * The first offset whose event was received at or after `epochMs` (received_at never
    * decreases along the log); `head` when there is none, `first` when all are.

@@ -129,6 +129,11 @@ export class KvEventLog implements EventLog {
     return { first: this.#first, head: this.#head };
   }
 
+  /** Events accepted and waiting for their commit (the saturation measure). */
+  get pendingEvents(): number {
+    return this.#pendingEvents;
+  }
+
   onHead(listener: HeadListener): () => void {
     return this.#heads.listen(listener);
   }

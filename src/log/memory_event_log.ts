@@ -54,6 +54,11 @@ export class MemoryEventLog implements EventLog {
     return { first: this.#data.first, head: this.#data.head };
   }
 
+  /** Appends are stored at once: nothing ever waits. */
+  get pendingEvents(): number {
+    return 0;
+  }
+
   onHead(listener: HeadListener): () => void {
     return this.#heads.listen(listener);
   }

@@ -97,7 +97,7 @@ const cases: Case[] = [
   { name: "PUT on /api/v1/events", method: "PUT", path: "/api/v1/events", body: "{}", status: 405 },
   { name: "DELETE on /api/v1/commands", method: "DELETE", path: "/api/v1/commands", status: 405 },
   { name: "unknown route", method: "GET", path: "/api/v2/events", status: 404 },
-  { name: "root path", method: "GET", path: "/", status: 404 },
+  { name: "unknown top-level path", method: "GET", path: "/index.php", status: 404 },
   { name: "offset that is not a number", method: "GET", path: "/api/v1/events/abc", status: 400 },
   { name: "offset beyond the head", method: "GET", path: "/api/v1/events/99999", status: 404 },
   { name: "negative from", method: "GET", path: "/api/v1/events?from=-1", status: 400 },

@@ -1,24 +1,10 @@
 // The run comparison page (GET /experiments) in a real headless chromium driven by
-// puppeteer-core: runs side by side, differing params marked, one chart per metric with a line
+// playwright-core: runs side by side, differing params marked, one chart per metric with a line
 // per run over its steps, and no request leaves the bus (the page carries its own assets).
 import assert from "node:assert/strict";
-import puppeteer from "puppeteer-core";
 import { RunningBus } from "../integration/_bus.ts";
-
-async function findChromium(): Promise<string | null> {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
-      try {
-        if ((await Deno.stat(`${dir}/${name}`)).isFile) return `${dir}/${name}`;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
-
-const chromium = await findChromium();
+import { anyMissing, testName } from "../_tools.ts";
+import { type Browser, CHROMIUM, openBrowser } from "../_browser.ts";
 
 async function api(bus: RunningBus, path: string, body: unknown) {
   const res = await fetch(`${bus.url}/api/2.0/mlflow/${path}`, {
@@ -32,13 +18,11 @@ async function api(bus: RunningBus, path: string, body: unknown) {
 }
 
 Deno.test({
-  name: "the comparison page shows runs side by side in chromium" +
-    (chromium ? "" : " (skipped: no chromium on PATH)"),
-  ignore: chromium === null,
+  name: testName("the comparison page shows runs side by side in chromium", CHROMIUM),
+  ignore: anyMissing(CHROMIUM),
   fn: async () => {
     const bus = await RunningBus.start();
-    const profile = await Deno.makeTempDir({ prefix: "jimbot-chromium-" });
-    let browser;
+    let browser: Browser | undefined;
     try {
       const { experiment_id } = await api(bus, "experiments/create", { name: "compare-me" });
       const runs = [
@@ -64,20 +48,8 @@ Deno.test({
         });
       }
 
-      browser = await puppeteer.launch({
-        executablePath: chromium!,
-        headless: true,
-        userDataDir: profile,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
-      const page = await browser.newPage();
+      browser = await openBrowser();
+      const page = await browser.context.newPage();
       const requested: string[] = [];
       const errors: string[] = [];
       page.on("request", (req) => requested.push(req.url()));
@@ -121,9 +93,8 @@ Deno.test({
         assert.ok(url.startsWith(bus.url), `request left the bus: ${url}`);
       }
     } finally {
-      await browser?.close();
+      await browser?.[Symbol.asyncDispose]();
       await bus.stop();
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
     }
   },
 });
