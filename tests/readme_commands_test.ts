@@ -19,6 +19,7 @@ const NOT_RUN: readonly [RegExp, string][] = [
   [/^npm test\b/, "runs this very suite"],
   [/^npx deno task (dev|check|bench)/, "runs for minutes or until stopped"],
   [/analytics rebuild/, "needs the bus stopped"],
+  [/^(deploy\/quickstart\.sh|docker)\b/, "needs a container engine (CI checks the compose files)"],
   [/token (create|revoke)\b/, "changes the tokens file (the test exports its bus's token)"],
   [
     /python3 -m (pip|venv)\b/,

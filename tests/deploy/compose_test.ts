@@ -74,7 +74,10 @@ Deno.test({
     assert.deepEqual(scrape.scrape_configs[0].static_configs[0].targets, ["bus:8080"]);
     // …with the token file the bus writes into the volume both share.
     const tokenFile = scrape.scrape_configs[0].authorization.credentials_file;
-    assert.equal(bus.environment.JIMBOT_SCRAPE_TOKEN_FILE, tokenFile);
+    assert.match(
+      await Deno.readTextFile(`${ROOT}Dockerfile`),
+      new RegExp(`JIMBOT_SCRAPE_TOKEN_FILE=${tokenFile}`),
+    );
     const shared = (name: string) =>
       mounts(base.services[name]).find((v) => tokenFile.startsWith(v.target + "/"))?.source;
     assert.ok(shared("bus") && shared("bus") === shared("prometheus"), "a shared token volume");
