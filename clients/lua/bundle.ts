@@ -15,6 +15,7 @@ const MODULES = [
   "bitops",
   "sha1",
   "base64",
+  "budget",
   "json",
   "proto_schema",
   "protobuf",
@@ -22,6 +23,7 @@ const MODULES = [
   "http",
   "backoff",
   "ids",
+  "batch_encoder",
 ];
 
 export function render(): string {
@@ -57,7 +59,11 @@ if (import.meta.main) {
   const text = render();
   if (Deno.args.includes("--check")) {
     if ((await Deno.readTextFile(BUNDLE_PATH).catch(() => "")) !== text) {
-      console.error(`${BUNDLE_PATH} is stale: run deno run -A clients/lua/bundle.ts`);
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(
+          `${BUNDLE_PATH} is stale: run deno run -A clients/lua/bundle.ts` + "\n",
+        ),
+      );
       Deno.exit(1);
     }
   } else {

@@ -210,12 +210,44 @@ return function(s)
   return table.concat(out)
 end
 end
+jimbot_loaders["jimbot.budget"] = function()
+local require = jimbot_require
+-- Cooperative time slicing for encoders: code running inside a coroutine calls check() once per
+-- value it encodes; every 64 calls it compares the CPU clock with `deadline` and, past it,
+-- yields, so that encoding a large batch is spread over as many frames as it needs. Outside a
+-- coroutine (or with no deadline set) check() never yields.
+local M = { deadline = math.huge }
+local calls = 0
+local clock, yield, yieldable = os.clock, coroutine.yield, coroutine.isyieldable
+
+function M.check()
+  calls = calls + 1
+  if calls < 64 then return end
+  calls = 0
+  if clock() >= M.deadline and yieldable() then yield() end
+end
+
+--- Runs `co` until it finishes or the CPU clock passes `deadline`. Returns true, result once
+--- it finished; false while it has more to do; raises the coroutine's error.
+function M.resume_until(co, deadline)
+  M.deadline = deadline
+  local ok, result = coroutine.resume(co)
+  M.deadline = math.huge
+  if not ok then error(result, 0) end
+  if coroutine.status(co) == "dead" then return true, result end
+  return false
+end
+
+return M
+end
 jimbot_loaders["jimbot.json"] = function()
 local require = jimbot_require
 -- JSON encoding of the mod's event tables, plus the few reads the client needs from the bus's
 -- answers. Encoding keeps the mod's conventions (an empty table is `{}`) but writes valid JSON:
 -- scalars in arrays keep their type, control characters are escaped, and a non-finite number
 -- (which JSON cannot hold) is written as null.
+local budget = require("jimbot.budget")
+
 local M = {}
 
 local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
@@ -252,6 +284,7 @@ M.is_array = is_array
 
 local encode_into
 function encode_into(v, out, depth)
+  budget.check()
   local kind = type(v)
   if kind == "string" then
     out[#out + 1] = quote(v)
@@ -354,6 +387,7 @@ local require = jimbot_require
 -- (json.lua: an empty table is an object, a non-finite number is null).
 local schema = require("jimbot.proto_schema")
 local json = require("jimbot.json")
+local budget = require("jimbot.budget")
 
 local M = {}
 local char, floor, concat = string.char, math.floor, table.concat
@@ -408,6 +442,7 @@ local encode_value, encode_struct
 
 --- google.protobuf.Value of any JSON-able Lua value.
 function encode_value(v, depth)
+  budget.check()
   local kind = type(v)
   if kind == "string" then return len_field(VALUE.string_value[1], v) end
   if kind == "boolean" then return key(VALUE.bool_value[1], WIRE_VARINT) .. (v and "\1" or "\0") end
@@ -543,7 +578,7 @@ function Ws.new(opts)
     connect_timeout = opts.connect_timeout or 5,
     close_timeout = opts.close_timeout or 2,
     max_message = opts.max_message or 1048576,
-    fragment_size = opts.fragment_size or 16384,
+    fragment_size = opts.fragment_size or 8192,
     on_open = opts.on_open or function() end,
     on_message = opts.on_message or function() end,
     on_close = opts.on_close or function() end,
@@ -988,6 +1023,37 @@ end
 
 return M
 end
+jimbot_loaders["jimbot.batch_encoder"] = function()
+local require = jimbot_require
+-- Encodes one batch a slice at a time, so that no single frame pays for a whole large batch
+-- (a GAME_STATE alone is 8-12 KB): the encoder runs in a coroutine that yields whenever the
+-- frame's CPU budget is spent (budget.lua), and step(deadline) resumes it.
+local json = require("jimbot.json")
+local protobuf = require("jimbot.protobuf")
+local budget = require("jimbot.budget")
+
+local BatchEncoder = {}
+BatchEncoder.__index = BatchEncoder
+
+--- batch: { batch_id, events, source, timestamp }; encoding: "json" | "protobuf".
+function BatchEncoder.new(batch, encoding)
+  local encode = encoding == "protobuf" and protobuf.encode_batch or json.encode
+  return setmetatable({
+    batch = batch,
+    co = coroutine.create(function() return encode(batch) end),
+  }, BatchEncoder)
+end
+
+--- Encodes until done or past `deadline` (os.clock seconds): the body once done, else nil.
+--- Raises when the batch cannot be encoded (e.g. a table that contains itself).
+function BatchEncoder:step(deadline)
+  local done, body = budget.resume_until(self.co, deadline)
+  if done then return body end
+  return nil
+end
+
+return BatchEncoder
+end
 local require = jimbot_require
 -- BalatroMCP: Event Bus Client (JimBot Bus edition), a drop-in for the mod's
 -- event_bus_client.lua with the same public methods and config keys.
@@ -1090,7 +1156,6 @@ function EventBusClient:init(config)
   self.in_flight_count = 0
   self.encoder = nil -- the batch being encoded, a few events per frame
   self.ready = nil   -- { batch, body }: encoded, waiting for a transport
-  self.encode_cost = { max = 0 }
   self.ws = nil
   self.ws_failures = 0
   self.ws_next_try = 0
@@ -1192,9 +1257,15 @@ function EventBusClient:_pump(now, deadline)
     if not self.ready then
       if not self.encoder then
         if #self.local_buffer == 0 or not self:_sender(now) then return end
-        self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding, self.encode_cost)
+        self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding)
       end
-      local body = self.encoder:step(deadline)
+      local ok, body = pcall(self.encoder.step, self.encoder, deadline)
+      if not ok then
+        self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
+        self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
+        self.encoder = nil
+        return
+      end
       if not body then return end
       self.ready = { batch = self.encoder.batch, body = body }
       self.encoder = nil

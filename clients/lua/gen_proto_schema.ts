@@ -7,7 +7,7 @@
  *   deno run -A clients/lua/gen_proto_schema.ts [--check]
  * @module
  */
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { ListValueSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { EventSchema } from "../../src/gen/jimbot/events/v1/envelope_pb.ts";
 import { EventBatchSchema } from "../../src/gen/jimbot/events/v1/ingest_pb.ts";
@@ -27,10 +27,17 @@ const MESSAGES: { desc: DescMessage; rest?: string; skipOneofExcept?: string }[]
   { desc: ListValueSchema },
 ];
 
+/** The scalar kinds the Lua encoder writes (the schema uses no others in these messages). */
+const SCALARS: ReadonlyMap<ScalarType, string> = new Map([
+  [ScalarType.STRING, "string"],
+  [ScalarType.DOUBLE, "double"],
+  [ScalarType.BOOL, "bool"],
+]);
+
 function kindOf(f: DescField): string {
   switch (f.fieldKind) {
     case "scalar":
-      return f.scalar === 9 ? "string" : f.scalar === 1 ? "double" : f.scalar === 8 ? "bool" : "";
+      return SCALARS.get(f.scalar) ?? "";
     case "enum":
       return "enum";
     case "message":
@@ -69,7 +76,11 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const current = await Deno.readTextFile(SCHEMA_PATH).catch(() => "");
     if (current !== text) {
-      console.error(`${SCHEMA_PATH} is stale: run deno run -A clients/lua/gen_proto_schema.ts`);
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(
+          `${SCHEMA_PATH} is stale: run deno run -A clients/lua/gen_proto_schema.ts` + "\n",
+        ),
+      );
       Deno.exit(1);
     }
   } else {

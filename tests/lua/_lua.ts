@@ -22,7 +22,9 @@ export async function interpreters(): Promise<{ found: string[]; missing: string
       if (out.success) found.push(name);
       else missing.push(`${name} has no LuaSocket (apt-get install lua-socket)`);
     } catch {
-      missing.push(`${name} is not on PATH (apt-get install ${name === "luajit" ? name : "lua5.4"})`);
+      missing.push(
+        `${name} is not on PATH (apt-get install ${name === "luajit" ? name : "lua5.4"})`,
+      );
     }
   }
   return { found, missing };
@@ -31,7 +33,9 @@ export async function interpreters(): Promise<{ found: string[]; missing: string
 /** A JSON value as a Lua constructor expression. */
 export function toLua(value: unknown): string {
   if (value === null || value === undefined) return "nil";
-  if (typeof value === "string") return JSON.stringify(value).replace(/\\u([0-9a-f]{4})/gi, "\\u{$1}");
+  if (typeof value === "string") {
+    return JSON.stringify(value).replace(/\\u([0-9a-f]{4})/gi, "\\u{$1}");
+  }
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "0/0";
   if (typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `{${value.map(toLua).join(",")}}`;
@@ -76,6 +80,10 @@ export interface Plan {
   retry_delay_ms?: number;
   max_backoff_ms?: number;
   fragment_size?: number;
+  max_buffer_size?: number;
+  frame_budget_ms?: number;
+  /** Event ids fixed-00001… and timestamps 1.25, 2.25…: the same events on every run. */
+  fixed_ids?: boolean;
   templates?: Record<string, unknown>[];
 }
 

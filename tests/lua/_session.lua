@@ -26,6 +26,7 @@ client:init({
   retry_delay_ms = plan.retry_delay_ms or 200,
   event_bus_max_backoff_ms = plan.max_backoff_ms or 1000,
   max_buffer_size = plan.max_buffer_size or 1000,
+  event_bus_frame_budget_ms = plan.frame_budget_ms,
   event_bus_fragment_size = plan.fragment_size,
   record_ack_latency = true,
   on_batch_acked = function(batch, transport)
@@ -51,6 +52,10 @@ while true do
       local e = copy(plan.templates[template])
       template = template % #plan.templates + 1
       e.timestamp = elapsed * 1000 + i / 1000 -- the game clock, in ms, as the mod stamps it
+      if plan.fixed_ids then -- the same events on every run (to compare encodings)
+        e.event_id = string.format("fixed-%05d", #sent_ids + i)
+        e.timestamp = #sent_ids + i + 0.25
+      end
       events[i] = e
     end
   end

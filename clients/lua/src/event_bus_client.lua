@@ -99,7 +99,6 @@ function EventBusClient:init(config)
   self.in_flight_count = 0
   self.encoder = nil -- the batch being encoded, a few events per frame
   self.ready = nil   -- { batch, body }: encoded, waiting for a transport
-  self.encode_cost = { max = 0 }
   self.ws = nil
   self.ws_failures = 0
   self.ws_next_try = 0
@@ -201,9 +200,15 @@ function EventBusClient:_pump(now, deadline)
     if not self.ready then
       if not self.encoder then
         if #self.local_buffer == 0 or not self:_sender(now) then return end
-        self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding, self.encode_cost)
+        self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding)
       end
-      local body = self.encoder:step(deadline)
+      local ok, body = pcall(self.encoder.step, self.encoder, deadline)
+      if not ok then
+        self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
+        self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
+        self.encoder = nil
+        return
+      end
       if not body then return end
       self.ready = { batch = self.encoder.batch, body = body }
       self.encoder = nil

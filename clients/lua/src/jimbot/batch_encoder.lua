@@ -1,42 +1,28 @@
--- Encodes one batch a few events at a time, so that no single frame pays for a whole large
--- batch (a GAME_STATE alone is 8-12 KB): step(deadline) encodes at least one event, then more
--- while the costliest event seen lately would still end before the CPU clock reaches
--- `deadline`; it returns the finished body once all are done.
+-- Encodes one batch a slice at a time, so that no single frame pays for a whole large batch
+-- (a GAME_STATE alone is 8-12 KB): the encoder runs in a coroutine that yields whenever the
+-- frame's CPU budget is spent (budget.lua), and step(deadline) resumes it.
 local json = require("jimbot.json")
 local protobuf = require("jimbot.protobuf")
+local budget = require("jimbot.budget")
 
 local BatchEncoder = {}
 BatchEncoder.__index = BatchEncoder
 
 --- batch: { batch_id, events, source, timestamp }; encoding: "json" | "protobuf".
---- `cost` is shared by the encoders of one client: { max = seconds, the decaying costliest }.
-function BatchEncoder.new(batch, encoding, cost)
-  return setmetatable({ batch = batch, encoding = encoding, parts = {}, next = 1, cost = cost },
-    BatchEncoder)
+function BatchEncoder.new(batch, encoding)
+  local encode = encoding == "protobuf" and protobuf.encode_batch or json.encode
+  return setmetatable({
+    batch = batch,
+    co = coroutine.create(function() return encode(batch) end),
+  }, BatchEncoder)
 end
 
+--- Encodes until done or past `deadline` (os.clock seconds): the body once done, else nil.
+--- Raises when the batch cannot be encoded (e.g. a table that contains itself).
 function BatchEncoder:step(deadline)
-  local events, parts, cost = self.batch.events, self.parts, self.cost
-  repeat
-    local i = self.next
-    if i > #events then break end
-    local started = os.clock()
-    if self.encoding == "protobuf" then
-      parts[i] = protobuf.batch_event_field(protobuf.encode_event(events[i]))
-    else
-      parts[i] = json.encode(events[i])
-    end
-    self.next = i + 1
-    local now = os.clock()
-    cost.max = math.max(now - started, cost.max * 0.95)
-  until now + cost.max >= deadline
-  if self.next <= #events then return nil end
-  local head = { batch_id = self.batch.batch_id, source = self.batch.source,
-    timestamp = self.batch.timestamp }
-  if self.encoding == "protobuf" then
-    return protobuf.encode_batch(head) .. table.concat(parts)
-  end
-  return json.encode(head):sub(1, -2) .. ',"events":[' .. table.concat(parts, ",") .. "]}"
+  local done, body = budget.resume_until(self.co, deadline)
+  if done then return body end
+  return nil
 end
 
 return BatchEncoder

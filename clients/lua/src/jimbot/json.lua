@@ -2,6 +2,8 @@
 -- answers. Encoding keeps the mod's conventions (an empty table is `{}`) but writes valid JSON:
 -- scalars in arrays keep their type, control characters are escaped, and a non-finite number
 -- (which JSON cannot hold) is written as null.
+local budget = require("jimbot.budget")
+
 local M = {}
 
 local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
@@ -38,6 +40,7 @@ M.is_array = is_array
 
 local encode_into
 function encode_into(v, out, depth)
+  budget.check()
   local kind = type(v)
   if kind == "string" then
     out[#out + 1] = quote(v)

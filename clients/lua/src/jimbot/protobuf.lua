@@ -4,6 +4,7 @@
 -- (json.lua: an empty table is an object, a non-finite number is null).
 local schema = require("jimbot.proto_schema")
 local json = require("jimbot.json")
+local budget = require("jimbot.budget")
 
 local M = {}
 local char, floor, concat = string.char, math.floor, table.concat
@@ -58,6 +59,7 @@ local encode_value, encode_struct
 
 --- google.protobuf.Value of any JSON-able Lua value.
 function encode_value(v, depth)
+  budget.check()
   local kind = type(v)
   if kind == "string" then return len_field(VALUE.string_value[1], v) end
   if kind == "boolean" then return key(VALUE.bool_value[1], WIRE_VARINT) .. (v and "\1" or "\0") end

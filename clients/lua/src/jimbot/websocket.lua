@@ -53,7 +53,7 @@ function Ws.new(opts)
     connect_timeout = opts.connect_timeout or 5,
     close_timeout = opts.close_timeout or 2,
     max_message = opts.max_message or 1048576,
-    fragment_size = opts.fragment_size or 16384,
+    fragment_size = opts.fragment_size or 8192,
     on_open = opts.on_open or function() end,
     on_message = opts.on_message or function() end,
     on_close = opts.on_close or function() end,
