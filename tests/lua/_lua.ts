@@ -8,11 +8,33 @@ import { FIXTURES } from "../integration/_bus.ts";
 export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const SESSION = new URL("./_session.lua", import.meta.url).pathname;
 
+export const INTERPRETERS = ["luajit", "lua5.4"] as const;
+
+/**
+ * Registers `fn` as a test per interpreter; where one is missing (or lacks LuaSocket) its test is
+ * ignored and its name says why.
+ */
+export async function luaTest(
+  name: string,
+  fn: (interpreter: string) => Promise<void>,
+): Promise<void> {
+  const { found, missing } = await interpreters();
+  for (const interpreter of INTERPRETERS) {
+    const absent = !found.includes(interpreter);
+    const why = missing.find((m) => m.startsWith(interpreter));
+    Deno.test({
+      name: `lua ${interpreter}: ${name}${absent ? ` (skipped: ${why})` : ""}`,
+      ignore: absent,
+      fn: () => fn(interpreter),
+    });
+  }
+}
+
 /** luajit and lua5.4 when on PATH with LuaSocket; the reason for each one missing. */
-export async function interpreters(): Promise<{ found: string[]; missing: string[] }> {
+async function interpreters(): Promise<{ found: string[]; missing: string[] }> {
   const found: string[] = [];
   const missing: string[] = [];
-  for (const name of ["luajit", "lua5.4"]) {
+  for (const name of INTERPRETERS) {
     try {
       const out = await new Deno.Command(name, {
         args: ["-e", 'require("socket")'],
@@ -129,4 +151,24 @@ export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+/** Lua CPU ms per frame once the session is under way (the first half second warms up). */
+export function steadyFrameMs(r: SessionResult): number[] {
+  const start = r.frames[0]?.[0] ?? 0;
+  return r.frames.filter(([t]) => t - start >= 0.5).map(([, ms]) => ms);
+}
+
+/** Every sent event was acknowledged, every acknowledged one is stored, none twice. */
+export function assertDeliveredOnce(r: SessionResult, stored: Record<string, unknown>[]): void {
+  const storedIds = stored.map((e) => e.event_id as string);
+  if (new Set(storedIds).size !== storedIds.length) throw new Error("an event was stored twice");
+  const storedSet = new Set(storedIds);
+  const acked = new Set(r.acked_ids);
+  for (const id of r.sent_ids) {
+    if (!acked.has(id)) throw new Error(`event ${id} was never acknowledged`);
+  }
+  for (const id of acked) {
+    if (!storedSet.has(id)) throw new Error(`acknowledged event ${id} is not stored`);
+  }
 }

@@ -71,6 +71,7 @@ while true do
   if rest > 0 then socket.sleep(rest) end
 end
 
+local transport_at_end = client:get_status().transport
 client:close()
 local closing = socket.gettime()
 while client.ws and socket.gettime() - closing < 2 do
@@ -86,7 +87,7 @@ io.write(json.encode({
   sent_ids = sent_ids,
   acked_ids = acked_ids,
   transports = transports,
-  final_transport = final.transport,
+  final_transport = transport_at_end,
   local_buffer_size = final.local_buffer_size,
   in_flight_batches = final.in_flight_batches,
   stats = final.stats,

@@ -3,36 +3,18 @@
 // each event stored once, with little Lua time per frame; JSON and protobuf store the same events.
 import assert from "node:assert/strict";
 import { startBus } from "../integration/_bus.ts";
-import { interpreters, quantile, runSession, type SessionResult } from "./_lua.ts";
+import { assertDeliveredOnce, luaTest, quantile, runSession, steadyFrameMs } from "./_lua.ts";
 
-const { found, missing } = await interpreters();
-const reason = missing.join("; ");
-
-/** Lua CPU ms per frame once the session is under way (the first half second warms up). */
-export function steadyFrameMs(r: SessionResult): number[] {
-  const start = r.frames[0]?.[0] ?? 0;
-  return r.frames.filter(([t]) => t - start >= 0.5).map(([, ms]) => ms);
-}
-
-function assertDeliveredOnce(r: SessionResult, stored: Record<string, unknown>[]) {
-  const storedIds = stored.map((e) => e.event_id as string);
-  assert.equal(new Set(storedIds).size, storedIds.length, "an event was stored twice");
-  const acked = new Set(r.acked_ids);
-  for (const id of r.sent_ids) {
-    assert.ok(acked.has(id), `event ${id} was never acknowledged`);
-    assert.ok(storedIds.includes(id), `acknowledged event ${id} is not stored`);
-  }
-}
-
-for (const interpreter of found) {
-  for (
-    const [transport, encoding] of [
-      ["websocket", "json"],
-      ["websocket", "protobuf"],
-      ["rest", "json"],
-    ] as const
-  ) {
-    Deno.test(`lua ${interpreter}: a session of the mod's events over ${transport}+${encoding} is acked and stored once`, async () => {
+for (
+  const [transport, encoding] of [
+    ["websocket", "json"],
+    ["websocket", "protobuf"],
+    ["rest", "json"],
+  ] as const
+) {
+  await luaTest(
+    `a session of the mod's events over ${transport}+${encoding} is acked and stored once`,
+    async (interpreter) => {
       await using bus = await startBus();
       const r = await runSession(interpreter, {
         url: `${bus.url}/api/v1/events`,
@@ -49,41 +31,33 @@ for (const interpreter of found) {
       assert.equal(r.local_buffer_size, 0);
       assert.equal(r.in_flight_batches, 0);
       const p99 = quantile(steadyFrameMs(r), 0.99);
-      // 1 ms is the goal; slack for a loaded shared machine.
+      // 1 ms is the goal (see docs/lua-client.md for measured values); slack for a loaded machine.
       assert.ok(p99 <= 2, `p99 Lua time per frame ${p99.toFixed(3)} ms`);
-    });
-  }
-
-  Deno.test(`lua ${interpreter}: protobuf and JSON batches store identical events`, async () => {
-    const stored: Record<string, unknown>[][] = [];
-    for (const encoding of ["json", "protobuf"] as const) {
-      await using bus = await startBus();
-      const r = await runSession(interpreter, {
-        url: `${bus.url}/api/v1/events`,
-        transport: "websocket",
-        encoding,
-        duration_s: 0.5,
-        drain_s: 5,
-        batch_interval_s: 0.05,
-        events_per_batch: 4,
-        fixed_ids: true,
-      });
-      assert.ok(r.sent_ids.length >= 24);
-      const events = (await bus.events())
-        .filter((e) => String(e.event_id).startsWith("fixed-"))
-        .map(({ offset: _o, received_at: _r, batch_id: _b, ...rest }) => rest)
-        .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)));
-      stored.push(events.slice(0, 24));
-    }
-    assert.equal(stored[0].length, 24);
-    assert.deepEqual(stored[1], stored[0]);
-  });
+    },
+  );
 }
 
-Deno.test({
-  name: "lua: interpreters present (else the Lua tests are skipped)",
-  ignore: missing.length === 0,
-  fn: () => {
-    throw new Error(`skipped: ${reason}`);
-  },
+await luaTest("protobuf and JSON batches store identical events", async (interpreter) => {
+  const stored: Record<string, unknown>[][] = [];
+  for (const encoding of ["json", "protobuf"] as const) {
+    await using bus = await startBus();
+    const r = await runSession(interpreter, {
+      url: `${bus.url}/api/v1/events`,
+      transport: "websocket",
+      encoding,
+      duration_s: 0.5,
+      drain_s: 5,
+      batch_interval_s: 0.05,
+      events_per_batch: 4,
+      fixed_ids: true,
+    });
+    assert.ok(r.sent_ids.length >= 24);
+    const events = (await bus.events())
+      .filter((e) => String(e.event_id).startsWith("fixed-"))
+      .map(({ offset: _o, received_at: _r, batch_id: _b, ...rest }) => rest)
+      .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)));
+    stored.push(events.slice(0, 24));
+  }
+  assert.equal(stored[0].length, 24);
+  assert.deepEqual(stored[1], stored[0]);
 });
