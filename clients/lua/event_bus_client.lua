@@ -213,24 +213,24 @@ end
 jimbot_loaders["jimbot.budget"] = function()
 local require = jimbot_require
 -- Cooperative time slicing for encoders: code running inside a coroutine calls check() once per
--- value it encodes; every 64 calls it compares the CPU clock with `deadline` and, past it,
--- yields, so that encoding a large batch is spread over as many frames as it needs. Outside a
+-- value it encodes; every 64 calls it compares `clock()` with `deadline` and, past it, yields,
+-- so that encoding a large batch is spread over as many frames as it needs. Outside a
 -- coroutine (or with no deadline set) check() never yields.
-local M = { deadline = math.huge }
+local M = { deadline = math.huge, clock = os.clock }
 local calls = 0
-local clock, yield, yieldable = os.clock, coroutine.yield, coroutine.isyieldable
+local yield, yieldable = coroutine.yield, coroutine.isyieldable
 
 function M.check()
   calls = calls + 1
   if calls < 64 then return end
   calls = 0
-  if clock() >= M.deadline and yieldable() then yield() end
+  if M.clock() >= M.deadline and yieldable() then yield() end
 end
 
---- Runs `co` until it finishes or the CPU clock passes `deadline`. Returns true, result once
---- it finished; false while it has more to do; raises the coroutine's error.
-function M.resume_until(co, deadline)
-  M.deadline = deadline
+--- Runs `co` until it finishes or `clock()` (seconds) passes `deadline`. Returns true, result
+--- once it finished; false while it has more to do; raises the coroutine's error.
+function M.resume_until(co, deadline, clock)
+  M.deadline, M.clock = deadline, clock
   local ok, result = coroutine.resume(co)
   M.deadline = math.huge
   if not ok then error(result, 0) end
@@ -1044,10 +1044,10 @@ function BatchEncoder.new(batch, encoding)
   }, BatchEncoder)
 end
 
---- Encodes until done or past `deadline` (os.clock seconds): the body once done, else nil.
+--- Encodes until done or `clock()` passes `deadline`: the body once done, else nil.
 --- Raises when the batch cannot be encoded (e.g. a table that contains itself).
-function BatchEncoder:step(deadline)
-  local done, body = budget.resume_until(self.co, deadline)
+function BatchEncoder:step(deadline, clock)
+  local done, body = budget.resume_until(self.co, deadline, clock)
   if done then return body end
   return nil
 end
@@ -1067,7 +1067,7 @@ local require = jimbot_require
 --   event_bus_transport = "auto" | "websocket" | "rest"  (default "auto")
 --   event_bus_encoding  = "json" | "protobuf"            (default "json")
 --   event_bus_ws_url    = "ws://host:port/api/v1/ws"     (default: derived from event_bus_url)
---   event_bus_frame_budget_ms = 0.3  (CPU time per update spent encoding batches, at least one event)
+--   event_bus_frame_budget_ms = 0.3  (time per update spent encoding batches; a slice at least)
 --   on_batch_acked      = function(batch, transport)     (called once the bus stored a batch)
 local json = require("jimbot.json")
 local protobuf = require("jimbot.protobuf")
@@ -1249,7 +1249,8 @@ end
 
 --- Encode and send what the transport can take now, within this frame's CPU budget.
 function EventBusClient:flush_buffer()
-  self:_pump(self.clock(), os.clock() + self.frame_budget)
+  local now = self.clock()
+  self:_pump(now, now + self.frame_budget)
 end
 
 function EventBusClient:_pump(now, deadline)
@@ -1259,7 +1260,7 @@ function EventBusClient:_pump(now, deadline)
         if #self.local_buffer == 0 or not self:_sender(now) then return end
         self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding)
       end
-      local ok, body = pcall(self.encoder.step, self.encoder, deadline)
+      local ok, body = pcall(self.encoder.step, self.encoder, deadline, self.clock)
       if not ok then
         self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
         self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
@@ -1269,13 +1270,13 @@ function EventBusClient:_pump(now, deadline)
       if not body then return end
       self.ready = { batch = self.encoder.batch, body = body }
       self.encoder = nil
-      if os.clock() >= deadline then return end -- send it next frame
+      if self.clock() >= deadline then return end -- send it next frame
     end
     local send = self:_sender(now)
     if not send then return end
     send(self, self.ready.batch, self.ready.body, now)
     self.ready = nil
-    if os.clock() >= deadline then return end
+    if self.clock() >= deadline then return end
   end
 end
 
@@ -1474,7 +1475,7 @@ function EventBusClient:update(dt)
     end
   end
   self:_step_rest(now)
-  self:_pump(now, os.clock() + self.frame_budget)
+  self:_pump(now, self.clock() + self.frame_budget)
   -- Start writing what was queued this frame (a new POST's connect is usually done already).
   if self.ws then self.ws:step() end
   if self.rest_request then self:_step_rest(now) end

@@ -10,7 +10,7 @@
 --   event_bus_transport = "auto" | "websocket" | "rest"  (default "auto")
 --   event_bus_encoding  = "json" | "protobuf"            (default "json")
 --   event_bus_ws_url    = "ws://host:port/api/v1/ws"     (default: derived from event_bus_url)
---   event_bus_frame_budget_ms = 0.3  (CPU time per update spent encoding batches, at least one event)
+--   event_bus_frame_budget_ms = 0.3  (time per update spent encoding batches; a slice at least)
 --   on_batch_acked      = function(batch, transport)     (called once the bus stored a batch)
 local json = require("jimbot.json")
 local protobuf = require("jimbot.protobuf")
@@ -192,7 +192,8 @@ end
 
 --- Encode and send what the transport can take now, within this frame's CPU budget.
 function EventBusClient:flush_buffer()
-  self:_pump(self.clock(), os.clock() + self.frame_budget)
+  local now = self.clock()
+  self:_pump(now, now + self.frame_budget)
 end
 
 function EventBusClient:_pump(now, deadline)
@@ -202,7 +203,7 @@ function EventBusClient:_pump(now, deadline)
         if #self.local_buffer == 0 or not self:_sender(now) then return end
         self.encoder = BatchEncoder.new(self:_take_batch(), self.encoding)
       end
-      local ok, body = pcall(self.encoder.step, self.encoder, deadline)
+      local ok, body = pcall(self.encoder.step, self.encoder, deadline, self.clock)
       if not ok then
         self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
         self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
@@ -212,13 +213,13 @@ function EventBusClient:_pump(now, deadline)
       if not body then return end
       self.ready = { batch = self.encoder.batch, body = body }
       self.encoder = nil
-      if os.clock() >= deadline then return end -- send it next frame
+      if self.clock() >= deadline then return end -- send it next frame
     end
     local send = self:_sender(now)
     if not send then return end
     send(self, self.ready.batch, self.ready.body, now)
     self.ready = nil
-    if os.clock() >= deadline then return end
+    if self.clock() >= deadline then return end
   end
 end
 
@@ -417,7 +418,7 @@ function EventBusClient:update(dt)
     end
   end
   self:_step_rest(now)
-  self:_pump(now, os.clock() + self.frame_budget)
+  self:_pump(now, self.clock() + self.frame_budget)
   -- Start writing what was queued this frame (a new POST's connect is usually done already).
   if self.ws then self.ws:step() end
   if self.rest_request then self:_step_rest(now) end

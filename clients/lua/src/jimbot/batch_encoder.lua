@@ -17,10 +17,10 @@ function BatchEncoder.new(batch, encoding)
   }, BatchEncoder)
 end
 
---- Encodes until done or past `deadline` (os.clock seconds): the body once done, else nil.
+--- Encodes until done or `clock()` passes `deadline`: the body once done, else nil.
 --- Raises when the batch cannot be encoded (e.g. a table that contains itself).
-function BatchEncoder:step(deadline)
-  local done, body = budget.resume_until(self.co, deadline)
+function BatchEncoder:step(deadline, clock)
+  local done, body = budget.resume_until(self.co, deadline, clock)
   if done then return body end
   return nil
 end

@@ -1,22 +1,22 @@
 -- Cooperative time slicing for encoders: code running inside a coroutine calls check() once per
--- value it encodes; every 64 calls it compares the CPU clock with `deadline` and, past it,
--- yields, so that encoding a large batch is spread over as many frames as it needs. Outside a
+-- value it encodes; every 64 calls it compares `clock()` with `deadline` and, past it, yields,
+-- so that encoding a large batch is spread over as many frames as it needs. Outside a
 -- coroutine (or with no deadline set) check() never yields.
-local M = { deadline = math.huge }
+local M = { deadline = math.huge, clock = os.clock }
 local calls = 0
-local clock, yield, yieldable = os.clock, coroutine.yield, coroutine.isyieldable
+local yield, yieldable = coroutine.yield, coroutine.isyieldable
 
 function M.check()
   calls = calls + 1
   if calls < 64 then return end
   calls = 0
-  if clock() >= M.deadline and yieldable() then yield() end
+  if M.clock() >= M.deadline and yieldable() then yield() end
 end
 
---- Runs `co` until it finishes or the CPU clock passes `deadline`. Returns true, result once
---- it finished; false while it has more to do; raises the coroutine's error.
-function M.resume_until(co, deadline)
-  M.deadline = deadline
+--- Runs `co` until it finishes or `clock()` (seconds) passes `deadline`. Returns true, result
+--- once it finished; false while it has more to do; raises the coroutine's error.
+function M.resume_until(co, deadline, clock)
+  M.deadline, M.clock = deadline, clock
   local ok, result = coroutine.resume(co)
   M.deadline = math.huge
   if not ok then error(result, 0) end
