@@ -1,8 +1,9 @@
 /**
- * Writes clients/lua/src/jimbot/proto_schema.lua, the field numbers and kinds the Lua protobuf
- * encoder uses, from the generated descriptors of proto/jimbot/events/v1 (EventBatch, Event) and
- * google.protobuf.Value/Struct/ListValue. `--check` exits 1 when the file is stale (the schema
- * changed), which tests/lua/proto_schema_test.ts runs.
+ * Writes clients/lua/src/jimbot/proto_schema.lua — every message the Lua protobuf encoder writes,
+ * with field numbers and kinds, and which typed payload belongs to which event type — from the
+ * generated descriptors of proto/jimbot/events/v1 (EventBatch, Event and the payload messages)
+ * and google.protobuf.Value/Struct/ListValue. `--check` exits 1 when the file is stale (the
+ * schema changed); tests/lua/units_test.ts fails then too.
  *
  *   deno run -A clients/lua/gen_proto_schema.ts [--check]
  * @module
@@ -11,60 +12,122 @@ import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf
 import { ListValueSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { EventSchema } from "../../src/gen/jimbot/events/v1/envelope_pb.ts";
 import { EventBatchSchema } from "../../src/gen/jimbot/events/v1/ingest_pb.ts";
+import { payloadCaseFor } from "../../src/proto/payload.ts";
 
 export const SCHEMA_PATH = new URL("./src/jimbot/proto_schema.lua", import.meta.url).pathname;
 
-/**
- * Per message: where keys with no field of their own go (a Struct field), and the fields the Lua
- * encoder fills. Event payloads always travel as `raw_payload` (any JSON, read back exactly), so
- * the typed payload cases of the oneof are left out.
- */
-const MESSAGES: { desc: DescMessage; rest?: string; skipOneofExcept?: string }[] = [
-  { desc: EventBatchSchema, rest: "unmapped" },
-  { desc: EventSchema, rest: "extras", skipOneofExcept: "raw_payload" },
-  { desc: ValueSchema },
-  { desc: StructSchema },
-  { desc: ListValueSchema },
-];
+/** Where each message keeps keys that have no typed field (the bus's rule, src/proto). */
+const REST_FIELD: Readonly<Record<string, string>> = { "jimbot.events.v1.Event": "extras" };
+const WELL_KNOWN: ReadonlySet<string> = new Set(
+  [ValueSchema, StructSchema, ListValueSchema].map((d) => d.typeName),
+);
 
-/** The scalar kinds the Lua encoder writes (the schema uses no others in these messages). */
+/** The scalar kinds the Lua encoder writes; a schema using another one fails generation. */
 const SCALARS: ReadonlyMap<ScalarType, string> = new Map([
   [ScalarType.STRING, "string"],
   [ScalarType.DOUBLE, "double"],
   [ScalarType.BOOL, "bool"],
+  [ScalarType.INT32, "int32"],
 ]);
 
-function kindOf(f: DescField): string {
+function scalarKind(owner: DescMessage, f: DescField, scalar: ScalarType): string {
+  const kind = SCALARS.get(scalar);
+  if (!kind) throw new Error(`${owner.name}.${f.name}: a scalar kind the Lua encoder lacks`);
+  return kind;
+}
+
+/** One field as a Lua table constructor; queues the messages it refers to. */
+function fieldSpec(owner: DescMessage, f: DescField, queue: DescMessage[]): string {
+  const parts = [`number = ${f.number}`];
+  const refer = (m: DescMessage) => {
+    queue.push(m);
+    return m.name;
+  };
   switch (f.fieldKind) {
     case "scalar":
-      return SCALARS.get(f.scalar) ?? "";
-    case "enum":
-      return "enum";
+      parts.push(`kind = "${scalarKind(owner, f, f.scalar)}"`);
+      break;
     case "message":
-      return f.message.name;
+      parts.push(`kind = "${refer(f.message)}"`);
+      break;
     case "list":
-      return f.listKind === "message" ? f.message.name : "";
+      parts.push(
+        `kind = "${
+          f.listKind === "message"
+            ? refer(f.message)
+            : f.listKind === "scalar"
+            ? scalarKind(owner, f, f.scalar)
+            : "enum"
+        }"`,
+        "list = true",
+      );
+      break;
     case "map":
-      return f.mapKind === "message" ? `map<string,${f.message.name}>` : "";
+      if (f.mapKey !== ScalarType.STRING) throw new Error(`${owner.name}.${f.name}: map key`);
+      parts.push(
+        `kind = "${
+          f.mapKind === "message"
+            ? refer(f.message)
+            : f.mapKind === "scalar"
+            ? scalarKind(owner, f, f.scalar)
+            : "enum"
+        }"`,
+        "map = true",
+      );
+      break;
+    case "enum":
+      parts.push(`kind = "enum"`); // never typed from JSON (the bus's rule); Value.null_value only
+      break;
   }
+  if (f.oneof) parts.push(`oneof = "${f.oneof.name}"`);
+  return `{ ${parts.join(", ")} }`;
+}
+
+/** Event type (upper-cased) → payload field, or → { SUBTYPE → payload field }. */
+function payloadCases(): string[] {
+  const lines: string[] = [];
+  const bySubtype = new Map<string, string[]>();
+  for (const f of EventSchema.oneofs.find((o) => o.name === "payload")!.fields) {
+    if (f.fieldKind !== "message" || WELL_KNOWN.has(f.message.typeName)) continue;
+    const words = f.name.toUpperCase().split("_");
+    let placed = false;
+    for (let cut = words.length; cut >= 1 && !placed; cut--) {
+      const type = words.slice(0, cut).join("_");
+      const subtype = cut < words.length ? words.slice(cut).join("_") : undefined;
+      if (payloadCaseFor(type, subtype) !== f.localName) continue;
+      if (subtype === undefined) lines.push(`    ${type} = "${f.name}",`);
+      else bySubtype.set(type, [...(bySubtype.get(type) ?? []), `${subtype} = "${f.name}"`]);
+      placed = true;
+    }
+    if (!placed) throw new Error(`Event.${f.name}: no event type routes to it`);
+  }
+  for (const [type, cases] of bySubtype) {
+    lines.push(`    ${type} = { ${cases.join(", ")} },`);
+  }
+  return lines;
 }
 
 export function render(): string {
   const lines = [
     "-- Generated by clients/lua/gen_proto_schema.ts from proto/jimbot/events/v1 and",
-    "-- google/protobuf/struct.proto; do not edit. Field name -> { number, kind, repeated }.",
+    "-- google/protobuf/struct.proto; do not edit. Per message: field name -> { number, kind",
+    "-- (scalar or message name), list, map, oneof }; _rest names the field for other keys.",
     "return {",
+    "  _payload_by_type = {",
+    ...payloadCases(),
+    "  },",
   ];
-  for (const { desc, rest, skipOneofExcept } of MESSAGES) {
+  const queue: DescMessage[] = [EventBatchSchema, EventSchema, ValueSchema, StructSchema];
+  const done = new Set<string>();
+  while (queue.length > 0) {
+    const desc = queue.shift()!;
+    if (done.has(desc.typeName)) continue;
+    done.add(desc.typeName);
     lines.push(`  ${desc.name} = {`);
+    const rest = REST_FIELD[desc.typeName] ??
+      (desc.fields.some((f) => f.name === "unmapped") ? "unmapped" : undefined);
     if (rest) lines.push(`    _rest = "${rest}",`);
-    for (const f of desc.fields) {
-      if (skipOneofExcept && f.oneof && f.name !== skipOneofExcept) continue;
-      const kind = kindOf(f);
-      if (kind === "") throw new Error(`${desc.name}.${f.name}: a kind the Lua encoder lacks`);
-      const repeated = f.fieldKind === "list" ? ", true" : "";
-      lines.push(`    ${f.name} = { ${f.number}, "${kind}"${repeated} },`);
-    }
+    for (const f of desc.fields) lines.push(`    ${f.name} = ${fieldSpec(desc, f, queue)},`);
     lines.push("  },");
   }
   lines.push("}");
@@ -74,11 +137,10 @@ export function render(): string {
 if (import.meta.main) {
   const text = render();
   if (Deno.args.includes("--check")) {
-    const current = await Deno.readTextFile(SCHEMA_PATH).catch(() => "");
-    if (current !== text) {
+    if ((await Deno.readTextFile(SCHEMA_PATH).catch(() => "")) !== text) {
       Deno.stderr.writeSync(
         new TextEncoder().encode(
-          `${SCHEMA_PATH} is stale: run deno run -A clients/lua/gen_proto_schema.ts` + "\n",
+          `${SCHEMA_PATH} is stale: run deno run -A clients/lua/gen_proto_schema.ts\n`,
         ),
       );
       Deno.exit(1);

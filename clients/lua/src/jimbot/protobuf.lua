@@ -1,14 +1,21 @@
--- Protobuf encoding of the mod's batches as jimbot.events.v1.EventBatch, field numbers from the
--- generated proto_schema.lua. Payloads and every other JSON value travel as
--- google.protobuf.Value, so the bus reads back exactly the JSON the same table would encode to
--- (json.lua: an empty table is an object, a non-finite number is null).
+-- Protobuf encoding of the mod's batches as jimbot.events.v1.EventBatch, driven by the generated
+-- proto_schema.lua. It follows the bus's JSON<->message rules (src/proto/_json_message.ts) so
+-- that the bus reads back exactly the JSON the same table encodes to with json.lua: per key, a
+-- field of that name takes the value when its type fits exactly (double: a finite number; int32:
+-- an integer in range, not -0; a message or Struct: an object; a list: a non-empty array whose
+-- elements all fit; a map: a non-empty object whose values all fit; Value: anything); a oneof
+-- named like the key takes it in its first member that fits; every other key goes to the
+-- message's catch-all Struct (`unmapped`, or `extras` on an Event). An event's payload is the
+-- typed message of its type/subtype when it is an object, else a google.protobuf.Value.
 local schema = require("jimbot.proto_schema")
 local json = require("jimbot.json")
 local budget = require("jimbot.budget")
 
 local M = {}
 local char, floor, concat = string.char, math.floor, table.concat
+local is_array = json.is_array
 local WIRE_VARINT, WIRE_FIXED64, WIRE_LEN = 0, 1, 2
+local INT32_MIN, INT32_MAX, TWO32 = -2147483648, 2147483647, 4294967296
 
 local function varint(n)
   if n < 128 then return char(n) end
@@ -21,7 +28,34 @@ local function varint(n)
   return concat(out)
 end
 
-local function key(number, wire) return varint(number * 8 + wire) end
+--- A negative int32 as protobuf writes it: the 64-bit two's complement, ten bytes.
+local function negative_varint(n)
+  local lo, hi = n % TWO32, TWO32 - 1
+  local out = {}
+  for i = 1, 4 do
+    out[i] = char(lo % 128 + 128)
+    lo = floor(lo / 128)
+  end
+  out[5] = char(lo + (hi % 8) * 16 + 128)
+  hi = floor(hi / 8)
+  while hi >= 128 do
+    out[#out + 1] = char(hi % 128 + 128)
+    hi = floor(hi / 128)
+  end
+  out[#out + 1] = char(hi)
+  return concat(out)
+end
+
+local keys = {}
+local function key(number, wire)
+  local tag = number * 8 + wire
+  local k = keys[tag]
+  if not k then
+    k = varint(tag)
+    keys[tag] = k
+  end
+  return k
+end
 
 local function len_field(number, bytes) return key(number, WIRE_LEN) .. varint(#bytes) .. bytes end
 
@@ -52,88 +86,182 @@ else
   end
 end
 
-local VALUE, STRUCT, LIST = schema.Value, schema.Struct, schema.ListValue
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local function is_object(v) return type(v) == "table" and not is_array(v) end
+
+local VALUE, STRUCT, LIST = schema.Value, schema.Struct, {
+  values = { number = 1 } } -- google.protobuf.ListValue.values
 local ENTRY_KEY, ENTRY_VALUE = 1, 2 -- map entries: key = 1, value = 2
 
-local encode_value, encode_struct
+local encode_value, encode_struct, encode_typed, encode_event
 
---- google.protobuf.Value of any JSON-able Lua value.
+--- google.protobuf.Value of any JSON-able Lua value (non-finite numbers become null).
 function encode_value(v, depth)
   budget.check()
   local kind = type(v)
-  if kind == "string" then return len_field(VALUE.string_value[1], v) end
-  if kind == "boolean" then return key(VALUE.bool_value[1], WIRE_VARINT) .. (v and "\1" or "\0") end
-  if kind == "number" and v == v and v ~= math.huge and v ~= -math.huge then
-    return key(VALUE.number_value[1], WIRE_FIXED64) .. pack_double(v)
+  if kind == "string" then return len_field(VALUE.string_value.number, v) end
+  if kind == "boolean" then
+    return key(VALUE.bool_value.number, WIRE_VARINT) .. (v and "\1" or "\0")
+  end
+  if kind == "number" and finite(v) then
+    return key(VALUE.number_value.number, WIRE_FIXED64) .. pack_double(v)
   end
   if kind == "table" then
     if depth > 64 then error("protobuf: the table nests deeper than 64 levels (a cycle?)") end
-    if json.is_array(v) then
+    if is_array(v) then
       local items = {}
-      for i = 1, #v do items[i] = len_field(LIST.values[1], encode_value(v[i], depth + 1)) end
-      return len_field(VALUE.list_value[1], concat(items))
+      for i = 1, #v do items[i] = len_field(LIST.values.number, encode_value(v[i], depth + 1)) end
+      return len_field(VALUE.list_value.number, concat(items))
     end
-    return len_field(VALUE.struct_value[1], encode_struct(v, nil, depth + 1))
+    return len_field(VALUE.struct_value.number, encode_struct(v, nil, depth + 1))
   end
-  return key(VALUE.null_value[1], WIRE_VARINT) .. "\0"
+  return key(VALUE.null_value.number, WIRE_VARINT) .. "\0"
 end
 
 --- google.protobuf.Struct of a table's keys (all of them, or those `keep` says yes to).
 function encode_struct(t, keep, depth)
   local entries = {}
   for k, v in pairs(t) do
-    if keep == nil or keep(k) then
+    if keep == nil or keep[k] then
       local entry = len_field(ENTRY_KEY, tostring(k)) .. len_field(ENTRY_VALUE, encode_value(v, depth))
-      entries[#entries + 1] = len_field(STRUCT.fields[1], entry)
+      entries[#entries + 1] = len_field(STRUCT.fields.number, entry)
     end
   end
   return concat(entries)
 end
 
---- One message of `fields` from a JSON-shaped table: a key with a field of a fitting kind goes
---- there, `payload_field` (if any) takes `payload`, and every other key goes to the `_rest`
---- Struct. `children` encodes a repeated message field.
-local function encode_message(t, fields, payload_field, children)
-  local out, rest = {}, {}
-  local has_rest = false
-  for k, v in pairs(t) do
-    local f = fields[k]
-    if k == "payload" and payload_field then
-      out[#out + 1] = len_field(payload_field[1], encode_value(v, 1))
-    elseif f and f[2] == "string" and type(v) == "string" then
-      out[#out + 1] = len_field(f[1], v)
-    elseif f and f[2] == "Value" then
-      out[#out + 1] = len_field(f[1], encode_value(v, 1))
-    elseif f and f[3] and children and children[k] and type(v) == "table"
-        and (#v == 0 and next(v) == nil or json.is_array(v)) then
-      for i = 1, #v do out[#out + 1] = len_field(f[1], children[k](v[i])) end
-    else
-      rest[k] = true
-      has_rest = true
+--- One value of a field (not a list or map) with its key, or nil when its type does not fit.
+local function encode_single(spec, v, depth)
+  local kind, n = spec.kind, spec.number
+  local vt = type(v)
+  if kind == "string" then
+    if vt == "string" then return len_field(n, v) end
+  elseif kind == "double" then
+    if vt == "number" and finite(v) then return key(n, WIRE_FIXED64) .. pack_double(v) end
+  elseif kind == "int32" then
+    if vt == "number" and v == floor(v) and v >= INT32_MIN and v <= INT32_MAX
+        and not (v == 0 and 1 / v < 0) then
+      return key(n, WIRE_VARINT) .. (v < 0 and negative_varint(v) or varint(v))
+    end
+  elseif kind == "bool" then
+    if vt == "boolean" then return key(n, WIRE_VARINT) .. (v and "\1" or "\0") end
+  elseif kind == "Value" then
+    return len_field(n, encode_value(v, depth))
+  elseif kind == "Struct" then
+    if is_object(v) then return len_field(n, encode_struct(v, nil, depth + 1)) end
+  elseif kind == "Event" then
+    if is_object(v) then return len_field(n, encode_event(v, depth + 1)) end
+  elseif kind ~= "enum" and schema[kind] then
+    if is_object(v) then return len_field(n, encode_typed(schema[kind], v, depth + 1)) end
+  end
+  return nil
+end
+
+--- A field's value (single, list or map) with its key(s), or nil when it does not fit.
+local function encode_field(spec, v, depth)
+  if depth > 64 then error("protobuf: the table nests deeper than 64 levels (a cycle?)") end
+  if spec.list then
+    if type(v) ~= "table" or not is_array(v) then return nil end
+    local items = {}
+    for i = 1, #v do
+      local item = encode_single(spec, v[i], depth)
+      if not item then return nil end
+      items[i] = item
+    end
+    return concat(items)
+  elseif spec.map then
+    if not is_object(v) or next(v) == nil then return nil end
+    spec.value_spec = spec.value_spec or { number = ENTRY_VALUE, kind = spec.kind }
+    local entries = {}
+    for k, item in pairs(v) do
+      local value = encode_single(spec.value_spec, item, depth)
+      if not value then return nil end
+      entries[#entries + 1] = len_field(spec.number, len_field(ENTRY_KEY, tostring(k)) .. value)
+    end
+    return concat(entries)
+  end
+  return encode_single(spec, v, depth)
+end
+
+--- A message's oneofs: name -> members in field-number order (built once per message).
+local function oneofs_of(msg)
+  local found = rawget(msg, "_oneofs")
+  if found then return found end
+  found = {}
+  for _, spec in pairs(msg) do
+    if type(spec) == "table" and spec.oneof then
+      found[spec.oneof] = found[spec.oneof] or {}
+      table.insert(found[spec.oneof], spec)
     end
   end
-  if has_rest then
-    local rest_field = fields[fields._rest]
-    out[#out + 1] = len_field(rest_field[1], encode_struct(t, function(k) return rest[k] end, 1))
+  for _, members in pairs(found) do
+    table.sort(members, function(a, b) return a.number < b.number end)
+  end
+  msg._oneofs = found
+  return found
+end
+
+--- A typed message from a JSON-shaped table. `special(k, v)` may claim keys first (returns the
+--- bytes, or false to leave the key to the rules).
+function encode_typed(msg, t, depth, special)
+  local out, rest = {}, nil
+  local oneofs = oneofs_of(msg)
+  for k, v in pairs(t) do
+    budget.check()
+    local bytes = special and special(k, v) or nil
+    if bytes == nil and type(k) == "string" and k:sub(1, 1) ~= "_" and k ~= msg._rest then
+      local spec = msg[k]
+      if spec and not spec.oneof then
+        bytes = encode_field(spec, v, depth)
+      elseif oneofs[k] then
+        for _, member in ipairs(oneofs[k]) do
+          bytes = encode_field(member, v, depth)
+          if bytes then break end
+        end
+      end
+    end
+    if bytes then
+      out[#out + 1] = bytes
+    else
+      rest = rest or {}
+      rest[k] = true
+    end
+  end
+  if rest then
+    if not msg._rest then error("protobuf: a key the schema cannot hold") end
+    out[#out + 1] = len_field(msg[msg._rest].number, encode_struct(t, rest, depth))
   end
   return concat(out)
+end
+
+--- The payload field of an event of this type/subtype, when its schema has a typed one.
+local function payload_field(event)
+  if type(event.type) ~= "string" then return nil end
+  local case = schema._payload_by_type[event.type:upper()]
+  if type(case) == "table" then
+    case = type(event.subtype) == "string" and case[event.subtype:upper()] or nil
+  end
+  return case and schema.Event[case]
+end
+
+function encode_event(event, depth)
+  return encode_typed(schema.Event, event, depth, function(k, v)
+    if k ~= "payload" then return nil end
+    local typed = is_object(v) and payload_field(event)
+    if typed then return encode_single(typed, v, depth) end
+    return len_field(schema.Event.raw_payload.number, encode_value(v, depth))
+  end)
 end
 
 --- jimbot.events.v1.Event of one mod event table.
 function M.encode_event(event)
   if type(event) ~= "table" then error("protobuf: an event must be a table") end
-  return encode_message(event, schema.Event, schema.Event.raw_payload)
+  return encode_event(event, 1)
 end
 
 --- jimbot.events.v1.EventBatch of a batch table ({batch_id, events, source, timestamp}).
 function M.encode_batch(batch)
-  return encode_message(batch, schema.EventBatch, nil, { events = M.encode_event })
-end
-
---- One encoded Event as an element of EventBatch.events: appended to an encoded EventBatch,
---- it adds that event (protobuf concatenation merges repeated fields).
-function M.batch_event_field(event_bytes)
-  return len_field(schema.EventBatch.events[1], event_bytes)
+  return encode_typed(schema.EventBatch, batch, 1)
 end
 
 return M
