@@ -1468,12 +1468,15 @@ local budget = require("jimbot.budget")
 local BatchEncoder = {}
 BatchEncoder.__index = BatchEncoder
 
---- batch: { batch_id, events, source, timestamp }; encoding: "json" | "protobuf".
+--- batch: { batch_id, events, source, timestamp } (other keys are the client's and not sent);
+--- encoding: "json" | "protobuf".
 function BatchEncoder.new(batch, encoding)
   local encode = encoding == "protobuf" and protobuf.encode_batch or json.encode
+  local wire = { batch_id = batch.batch_id, events = batch.events, source = batch.source,
+    timestamp = batch.timestamp }
   return setmetatable({
     batch = batch,
-    co = coroutine.create(function() return encode(batch) end),
+    co = coroutine.create(function() return encode(wire) end),
   }, BatchEncoder)
 end
 
@@ -1739,6 +1742,7 @@ function EventBusClient:_take_batch()
     events = events,
     source = "BalatroMCP",
     timestamp = os.time() * 1000,
+    created_at = self.clock(), -- not sent: the start of its ack latency
   }
 end
 
@@ -1783,7 +1787,7 @@ function EventBusClient:_acked(batch_id, now, transport)
   self.stats[via] = self.stats[via] + 1
   if self.on_batch_acked then self.on_batch_acked(batch, transport) end
   self.stats.events_acked = self.stats.events_acked + #batch.events
-  if self.ack_latencies then self.ack_latencies[#self.ack_latencies + 1] = now - batch.sent_at end
+  if self.ack_latencies then self.ack_latencies[#self.ack_latencies + 1] = now - batch.created_at end
   if not self.connected then self.logger:info("Event bus connection established") end
   self.connected = true
   self.retry_count = 0

@@ -249,6 +249,7 @@ function EventBusClient:_take_batch()
     events = events,
     source = "BalatroMCP",
     timestamp = os.time() * 1000,
+    created_at = self.clock(), -- not sent: the start of its ack latency
   }
 end
 
@@ -293,7 +294,7 @@ function EventBusClient:_acked(batch_id, now, transport)
   self.stats[via] = self.stats[via] + 1
   if self.on_batch_acked then self.on_batch_acked(batch, transport) end
   self.stats.events_acked = self.stats.events_acked + #batch.events
-  if self.ack_latencies then self.ack_latencies[#self.ack_latencies + 1] = now - batch.sent_at end
+  if self.ack_latencies then self.ack_latencies[#self.ack_latencies + 1] = now - batch.created_at end
   if not self.connected then self.logger:info("Event bus connection established") end
   self.connected = true
   self.retry_count = 0

@@ -8,12 +8,15 @@ local budget = require("jimbot.budget")
 local BatchEncoder = {}
 BatchEncoder.__index = BatchEncoder
 
---- batch: { batch_id, events, source, timestamp }; encoding: "json" | "protobuf".
+--- batch: { batch_id, events, source, timestamp } (other keys are the client's and not sent);
+--- encoding: "json" | "protobuf".
 function BatchEncoder.new(batch, encoding)
   local encode = encoding == "protobuf" and protobuf.encode_batch or json.encode
+  local wire = { batch_id = batch.batch_id, events = batch.events, source = batch.source,
+    timestamp = batch.timestamp }
   return setmetatable({
     batch = batch,
-    co = coroutine.create(function() return encode(batch) end),
+    co = coroutine.create(function() return encode(wire) end),
   }, BatchEncoder)
 end
 
