@@ -410,7 +410,7 @@ function EventBusClient:update(dt)
   local now = self.clock()
   if self.transport ~= "rest" then
     if self.ws then
-      self.ws:step()
+      self.ws:step(now + self.frame_budget / 2)
       self:_check_ack_timeouts(now)
     elseif now >= self.ws_next_try and (#self.local_buffer > 0 or self.in_flight_count > 0
         or self.connection_tested) then
@@ -421,7 +421,7 @@ function EventBusClient:update(dt)
   self:_step_rest(now)
   self:_pump(now, self.clock() + self.frame_budget)
   -- Start writing what was queued this frame (a new POST's connect is usually done already).
-  if self.ws then self.ws:step() end
+  if self.ws then self.ws:step(self.clock() + self.frame_budget / 2) end
   if self.rest_request then self:_step_rest(now) end
 end
 

@@ -26,6 +26,7 @@ function Request.post(opts)
   local tcp = opts.socket.tcp()
   self.tcp = tcp
   tcp:settimeout(0)
+  tcp:setoption("tcp-nodelay", true) -- headers and body leave without waiting for ACKs
   local ok, err = tcp:connect(opts.address or opts.host, opts.port)
   if not ok and err ~= "timeout" and err ~= "Operation already in progress" then
     self:_fail("connect failed: " .. tostring(err))

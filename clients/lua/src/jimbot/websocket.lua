@@ -1,8 +1,9 @@
 -- An RFC 6455 WebSocket client over a LuaSocket TCP socket that never blocks: `step()` does
 -- whatever I/O is possible right now (connect, handshake, send, receive) and returns. Callbacks:
 -- on_open(), on_message(data, is_binary), on_close(code, reason) (exactly once per socket).
--- Client frames are masked; a message is framed lazily, at most one `fragment_size` fragment
--- per step(), so masking a large message is spread over frames; fragmented,
+-- Client frames are masked; a message is framed lazily, one `fragment_size` fragment at a time
+-- while step(deadline)'s time lasts (at least one), so masking a large message is spread over
+-- frames; fragmented,
 -- ping and close frames from the server are handled; a message above `max_message` closes the
 -- socket (1009); a protocol violation closes it (1002).
 local bitops = require("jimbot.bitops")
@@ -69,6 +70,9 @@ function Ws.new(opts)
   end
   self.tcp = tcp
   tcp:settimeout(0)
+  -- Small frames must leave at once: with Nagle's algorithm a frame written while the previous
+  -- one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
+  tcp:setoption("tcp-nodelay", true)
   local ok, cerr = tcp:connect(opts.address or self.host, self.port)
   if not ok and cerr ~= "timeout" and cerr ~= "Operation already in progress" then
     self:_finish(1006, "connect failed: " .. tostring(cerr))
@@ -134,12 +138,13 @@ function Ws:_next_fragment()
   return bytes
 end
 
---- Does all I/O possible without waiting. Returns false once the socket is closed.
-function Ws:step()
+--- Does all I/O possible without waiting; frames queued messages until `now()` passes
+--- `deadline` (default: one fragment). Returns false once the socket is closed.
+function Ws:step(deadline)
   if self.state == "closed" then return false end
   if self.state == "connecting" then self:_step_connect() end
   if self.state == "handshake" or self.state == "open" or self.state == "closing" then
-    self:_flush()
+    self:_flush(deadline)
   end
   if self.state == "handshake" then self:_read_handshake() end
   if self.state == "open" or self.state == "closing" then self:_read_frames() end
@@ -297,8 +302,9 @@ function Ws:_on_frame(fin, opcode, payload)
   end
 end
 
---- Writes queued bytes until the socket would block, framing at most one message fragment.
-function Ws:_flush()
+--- Writes queued bytes until the socket would block, framing message fragments while there is
+--- time before `deadline` (one when none is given).
+function Ws:_flush(deadline)
   local framed = false
   while true do
     if self.outpos > #self.outbuf then
@@ -307,7 +313,7 @@ function Ws:_flush()
       if type(item) == "string" then
         table.remove(self.out, 1)
         self.outbuf = item
-      elseif framed then
+      elseif framed and (deadline == nil or self.now() >= deadline) then
         return
       else
         self.outbuf, framed = self:_next_fragment(), true
