@@ -2,9 +2,9 @@
  * Builds clients/lua/event_bus_client.lua, the one file a player copies over the mod's, from
  * src/event_bus_client.lua and the modules in src/jimbot/ (each wrapped in a loader reached
  * through a local `require`, so nothing is added to the game's globals or package tables).
- * `--check` exits 1 when the checked-in file is stale (tests/lua/bundle_test.ts runs it).
+ * tests/lua/units_test.ts fails when the checked-in file is stale.
  *
- *   deno run -A clients/lua/bundle.ts [--check]
+ *   deno run -A clients/lua/bundle.ts
  * @module
  */
 const HERE = new URL("./", import.meta.url).pathname;
@@ -55,18 +55,4 @@ export function render(): string {
   return parts.join("\n") + "\n";
 }
 
-if (import.meta.main) {
-  const text = render();
-  if (Deno.args.includes("--check")) {
-    if ((await Deno.readTextFile(BUNDLE_PATH).catch(() => "")) !== text) {
-      Deno.stderr.writeSync(
-        new TextEncoder().encode(
-          `${BUNDLE_PATH} is stale: run deno run -A clients/lua/bundle.ts` + "\n",
-        ),
-      );
-      Deno.exit(1);
-    }
-  } else {
-    await Deno.writeTextFile(BUNDLE_PATH, text);
-  }
-}
+if (import.meta.main) await Deno.writeTextFile(BUNDLE_PATH, render());

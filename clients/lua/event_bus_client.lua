@@ -1726,7 +1726,6 @@ function EventBusClient:_pump(now, deadline)
       if not body then return end
       self.ready = { batch = self.encoder.batch, body = body }
       self.encoder = nil
-      if self.clock() >= deadline then return end -- send it next frame
     end
     local send = self:_sender(now)
     if not send then return end

@@ -2,10 +2,10 @@
  * Writes clients/lua/src/jimbot/proto_schema.lua — every message the Lua protobuf encoder writes,
  * with field numbers and kinds, and which typed payload belongs to which event type — from the
  * generated descriptors of proto/jimbot/events/v1 (EventBatch, Event and the payload messages)
- * and google.protobuf.Value/Struct/ListValue. `--check` exits 1 when the file is stale (the
- * schema changed); tests/lua/units_test.ts fails then too.
+ * and google.protobuf.Value/Struct/ListValue. tests/lua/units_test.ts fails when the checked-in
+ * file is stale (the schema changed).
  *
- *   deno run -A clients/lua/gen_proto_schema.ts [--check]
+ *   deno run -A clients/lua/gen_proto_schema.ts
  * @module
  */
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
@@ -51,30 +51,18 @@ function fieldSpec(owner: DescMessage, f: DescField, queue: DescMessage[]): stri
       parts.push(`kind = "${refer(f.message)}"`);
       break;
     case "list":
-      parts.push(
-        `kind = "${
-          f.listKind === "message"
-            ? refer(f.message)
-            : f.listKind === "scalar"
-            ? scalarKind(owner, f, f.scalar)
-            : "enum"
-        }"`,
-        "list = true",
-      );
+    case "map": {
+      if (f.fieldKind === "map" && f.mapKey !== ScalarType.STRING) {
+        throw new Error(`${owner.name}.${f.name}: a map key other than string`);
+      }
+      const element = f.message
+        ? refer(f.message)
+        : f.scalar !== undefined
+        ? scalarKind(owner, f, f.scalar)
+        : "enum";
+      parts.push(`kind = "${element}"`, f.fieldKind === "list" ? "list = true" : "map = true");
       break;
-    case "map":
-      if (f.mapKey !== ScalarType.STRING) throw new Error(`${owner.name}.${f.name}: map key`);
-      parts.push(
-        `kind = "${
-          f.mapKind === "message"
-            ? refer(f.message)
-            : f.mapKind === "scalar"
-            ? scalarKind(owner, f, f.scalar)
-            : "enum"
-        }"`,
-        "map = true",
-      );
-      break;
+    }
     case "enum":
       parts.push(`kind = "enum"`); // never typed from JSON (the bus's rule); Value.null_value only
       break;
@@ -134,18 +122,4 @@ export function render(): string {
   return lines.join("\n") + "\n";
 }
 
-if (import.meta.main) {
-  const text = render();
-  if (Deno.args.includes("--check")) {
-    if ((await Deno.readTextFile(SCHEMA_PATH).catch(() => "")) !== text) {
-      Deno.stderr.writeSync(
-        new TextEncoder().encode(
-          `${SCHEMA_PATH} is stale: run deno run -A clients/lua/gen_proto_schema.ts\n`,
-        ),
-      );
-      Deno.exit(1);
-    }
-  } else {
-    await Deno.writeTextFile(SCHEMA_PATH, text);
-  }
-}
+if (import.meta.main) await Deno.writeTextFile(SCHEMA_PATH, render());
