@@ -16,6 +16,7 @@ const MODULES = [
   "sha1",
   "base64",
   "budget",
+  "utf8",
   "json",
   "proto_schema",
   "protobuf",

@@ -253,13 +253,64 @@ end
 
 return M
 end
+jimbot_loaders["jimbot.utf8"] = function()
+local require = jimbot_require
+-- Valid UTF-8 for the wire: protobuf strings and WebSocket text frames must be UTF-8, and the
+-- game may hold other bytes. Each ill-formed part becomes U+FFFD exactly as the bus's decoding
+-- of a JSON body does (the WHATWG UTF-8 decoder), so every encoding stores the same text.
+local REPLACEMENT = "\239\191\189" -- U+FFFD
+
+return function(s)
+  if not s:find("[\128-\255]") then return s end
+  local byte = string.byte
+  local out, i, n, start = {}, 1, #s, 1
+  local function bad(from, to)
+    out[#out + 1] = s:sub(start, from - 1)
+    out[#out + 1] = REPLACEMENT
+    start = to + 1
+  end
+  while i <= n do
+    local c = byte(s, i)
+    if c < 0x80 then
+      i = i + 1
+    else
+      local need, lo, hi = 0, 0x80, 0xBF
+      if c >= 0xC2 and c <= 0xDF then need = 1
+      elseif c >= 0xE0 and c <= 0xEF then
+        need = 2
+        if c == 0xE0 then lo = 0xA0 elseif c == 0xED then hi = 0x9F end
+      elseif c >= 0xF0 and c <= 0xF4 then
+        need = 3
+        if c == 0xF0 then lo = 0x90 elseif c == 0xF4 then hi = 0x8F end
+      end
+      if need == 0 then
+        bad(i, i)
+        i = i + 1
+      else
+        local j = i + 1
+        while need > 0 do
+          local d = byte(s, j)
+          if not d or d < lo or d > hi then break end
+          lo, hi, need, j = 0x80, 0xBF, need - 1, j + 1
+        end
+        if need > 0 then bad(i, j - 1) end -- the byte at j starts over
+        i = j
+      end
+    end
+  end
+  if start == 1 then return s end
+  out[#out + 1] = s:sub(start)
+  return table.concat(out)
+end
+end
 jimbot_loaders["jimbot.json"] = function()
 local require = jimbot_require
 -- JSON encoding of the mod's event tables, plus the few reads the client needs from the bus's
 -- answers. Encoding keeps the mod's conventions (an empty table is `{}`) but writes valid JSON:
--- scalars in arrays keep their type, control characters are escaped, and a non-finite number
--- (which JSON cannot hold) is written as null.
+-- scalars in arrays keep their type, control characters are escaped, bytes that are not UTF-8
+-- are replaced (utf8.lua), and a non-finite number (which JSON cannot hold) is written as null.
 local budget = require("jimbot.budget")
+local utf8 = require("jimbot.utf8")
 
 local M = {}
 
@@ -272,7 +323,7 @@ end
 ESCAPES["\127"] = "\\u007f"
 
 local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', ESCAPES) .. '"'
+  return '"' .. utf8(s):gsub('[%c"\\]', ESCAPES) .. '"'
 end
 
 --- The shortest decimal that reads back as exactly `n` (integers without a fraction).
@@ -711,6 +762,7 @@ local require = jimbot_require
 local schema = require("jimbot.proto_schema")
 local json = require("jimbot.json")
 local budget = require("jimbot.budget")
+local utf8 = require("jimbot.utf8")
 
 local M = {}
 local char, floor, concat = string.char, math.floor, table.concat
@@ -760,6 +812,7 @@ end
 
 local function len_field(number, bytes) return key(number, WIRE_LEN) .. varint(#bytes) .. bytes end
 
+
 -- IEEE 754 binary64, little-endian.
 local pack_double
 if string.pack then
@@ -800,7 +853,7 @@ local encode_value, encode_struct, encode_typed, encode_event
 function encode_value(v, depth)
   budget.check()
   local kind = type(v)
-  if kind == "string" then return len_field(VALUE.string_value.number, v) end
+  if kind == "string" then return len_field(VALUE.string_value.number, utf8(v)) end
   if kind == "boolean" then
     return key(VALUE.bool_value.number, WIRE_VARINT) .. (v and "\1" or "\0")
   end
@@ -824,7 +877,8 @@ function encode_struct(t, keep, depth)
   local entries = {}
   for k, v in pairs(t) do
     if keep == nil or keep[k] then
-      local entry = len_field(ENTRY_KEY, tostring(k)) .. len_field(ENTRY_VALUE, encode_value(v, depth))
+      local entry = len_field(ENTRY_KEY, utf8(tostring(k)))
+        .. len_field(ENTRY_VALUE, encode_value(v, depth))
       entries[#entries + 1] = len_field(STRUCT.fields.number, entry)
     end
   end
@@ -836,7 +890,7 @@ local function encode_single(spec, v, depth)
   local kind, n = spec.kind, spec.number
   local vt = type(v)
   if kind == "string" then
-    if vt == "string" then return len_field(n, v) end
+    if vt == "string" then return len_field(n, utf8(v)) end
   elseif kind == "double" then
     if vt == "number" and finite(v) then return key(n, WIRE_FIXED64) .. pack_double(v) end
   elseif kind == "int32" then
@@ -877,7 +931,7 @@ local function encode_field(spec, v, depth)
     for k, item in pairs(v) do
       local value = encode_single(spec.value_spec, item, depth)
       if not value then return nil end
-      entries[#entries + 1] = len_field(spec.number, len_field(ENTRY_KEY, tostring(k)) .. value)
+      entries[#entries + 1] = len_field(spec.number, len_field(ENTRY_KEY, utf8(tostring(k))) .. value)
     end
     return concat(entries)
   end

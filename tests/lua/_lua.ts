@@ -106,6 +106,8 @@ export interface Plan {
   frame_budget_ms?: number;
   /** Event ids fixed-00001… and timestamps 1.25, 2.25…: the same events on every run. */
   fixed_ids?: boolean;
+  /** Adds an event with strings that are not valid UTF-8 to the templates. */
+  invalid_utf8?: boolean;
   templates?: Record<string, unknown>[];
 }
 

@@ -35,6 +35,11 @@ client:init({
   end,
 })
 
+if plan.invalid_utf8 then -- bytes a JS string cannot carry through the plan file
+  plan.templates[#plan.templates + 1] = { type = "PHASE_CHANGED", source = "BalatroMCP",
+    payload = { old_phase = "bad \255 and \224\128 end", ["k\237\160\128"] = "\240\144\128" } }
+end
+
 local frame_s = plan.frame_s or (1 / 60)
 local started = socket.gettime()
 local next_batch, template = started, 1

@@ -82,14 +82,16 @@ await luaTest("protobuf and JSON batches store identical events", async (interpr
       events_per_batch: 5,
       fixed_ids: true,
       templates,
+      invalid_utf8: true,
     });
-    assert.ok(r.sent_ids.length >= templates.length);
+    assert.ok(r.sent_ids.length > templates.length);
     const events = (await bus.events())
       .filter((e) => String(e.event_id).startsWith("fixed-"))
       .map(({ offset: _o, received_at: _r, batch_id: _b, ...rest }) => rest)
       .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)));
-    stored.push(events.slice(0, templates.length));
+    stored.push(events.slice(0, templates.length + 1));
   }
-  assert.equal(stored[0].length, templates.length);
+  assert.equal(stored[0].length, templates.length + 1);
+  assert.ok(JSON.stringify(stored[0]).includes("bad \ufffd and \ufffd\ufffd end"));
   assert.deepEqual(stored[1], stored[0]);
 });

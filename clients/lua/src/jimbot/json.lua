@@ -1,8 +1,9 @@
 -- JSON encoding of the mod's event tables, plus the few reads the client needs from the bus's
 -- answers. Encoding keeps the mod's conventions (an empty table is `{}`) but writes valid JSON:
--- scalars in arrays keep their type, control characters are escaped, and a non-finite number
--- (which JSON cannot hold) is written as null.
+-- scalars in arrays keep their type, control characters are escaped, bytes that are not UTF-8
+-- are replaced (utf8.lua), and a non-finite number (which JSON cannot hold) is written as null.
 local budget = require("jimbot.budget")
+local utf8 = require("jimbot.utf8")
 
 local M = {}
 
@@ -15,7 +16,7 @@ end
 ESCAPES["\127"] = "\\u007f"
 
 local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', ESCAPES) .. '"'
+  return '"' .. utf8(s):gsub('[%c"\\]', ESCAPES) .. '"'
 end
 
 --- The shortest decimal that reads back as exactly `n` (integers without a fraction).

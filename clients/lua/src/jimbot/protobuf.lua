@@ -10,6 +10,7 @@
 local schema = require("jimbot.proto_schema")
 local json = require("jimbot.json")
 local budget = require("jimbot.budget")
+local utf8 = require("jimbot.utf8")
 
 local M = {}
 local char, floor, concat = string.char, math.floor, table.concat
@@ -59,6 +60,7 @@ end
 
 local function len_field(number, bytes) return key(number, WIRE_LEN) .. varint(#bytes) .. bytes end
 
+
 -- IEEE 754 binary64, little-endian.
 local pack_double
 if string.pack then
@@ -99,7 +101,7 @@ local encode_value, encode_struct, encode_typed, encode_event
 function encode_value(v, depth)
   budget.check()
   local kind = type(v)
-  if kind == "string" then return len_field(VALUE.string_value.number, v) end
+  if kind == "string" then return len_field(VALUE.string_value.number, utf8(v)) end
   if kind == "boolean" then
     return key(VALUE.bool_value.number, WIRE_VARINT) .. (v and "\1" or "\0")
   end
@@ -123,7 +125,8 @@ function encode_struct(t, keep, depth)
   local entries = {}
   for k, v in pairs(t) do
     if keep == nil or keep[k] then
-      local entry = len_field(ENTRY_KEY, tostring(k)) .. len_field(ENTRY_VALUE, encode_value(v, depth))
+      local entry = len_field(ENTRY_KEY, utf8(tostring(k)))
+        .. len_field(ENTRY_VALUE, encode_value(v, depth))
       entries[#entries + 1] = len_field(STRUCT.fields.number, entry)
     end
   end
@@ -135,7 +138,7 @@ local function encode_single(spec, v, depth)
   local kind, n = spec.kind, spec.number
   local vt = type(v)
   if kind == "string" then
-    if vt == "string" then return len_field(n, v) end
+    if vt == "string" then return len_field(n, utf8(v)) end
   elseif kind == "double" then
     if vt == "number" and finite(v) then return key(n, WIRE_FIXED64) .. pack_double(v) end
   elseif kind == "int32" then
@@ -176,7 +179,7 @@ local function encode_field(spec, v, depth)
     for k, item in pairs(v) do
       local value = encode_single(spec.value_spec, item, depth)
       if not value then return nil end
-      entries[#entries + 1] = len_field(spec.number, len_field(ENTRY_KEY, tostring(k)) .. value)
+      entries[#entries + 1] = len_field(spec.number, len_field(ENTRY_KEY, utf8(tostring(k))) .. value)
     end
     return concat(entries)
   end
