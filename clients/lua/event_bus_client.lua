@@ -334,7 +334,6 @@ local function number(n)
   if tonumber(s) ~= n then s = string.format("%.17g", n) end
   return s
 end
-M.number = number
 
 --- True when `t` is a non-empty sequence 1..n with no other keys.
 local function is_array(t)
@@ -1008,12 +1007,6 @@ function encode_event(event, depth)
   end)
 end
 
---- jimbot.events.v1.Event of one mod event table.
-function M.encode_event(event)
-  if type(event) ~= "table" then error("protobuf: an event must be a table") end
-  return encode_event(event, 1)
-end
-
 --- jimbot.events.v1.EventBatch of a batch table ({batch_id, events, source, timestamp}).
 function M.encode_batch(batch)
   return encode_typed(schema.EventBatch, batch, 1)
@@ -1051,7 +1044,6 @@ local function random_bytes(n)
 end
 
 local mask = bitops.mask
-Ws.mask = mask
 
 local function u16(n) return char(floor(n / 256), n % 256) end
 
@@ -1095,31 +1087,22 @@ function Ws.new(opts)
   end
   self.tcp = tcp
   tcp:settimeout(0)
-  -- Small frames must leave at once: with Nagle's algorithm a frame written while the previous
-  -- one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
-  tcp:setoption("tcp-nodelay", true)
-  local ok, cerr = tcp:connect(opts.address or self.host, self.port)
+  local ok, cerr = tcp:connect(self.host, self.port)
   if not ok and cerr ~= "timeout" and cerr ~= "Operation already in progress" then
     self:_finish(1006, "connect failed: " .. tostring(cerr))
+    return self
   end
+  -- Small frames must leave at once: with Nagle's algorithm a frame written while the previous
+  -- one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux). LuaSocket makes
+  -- the descriptor in connect(), so the option can only be set after it.
+  tcp:setoption("tcp-nodelay", true)
   return self
 end
 
 function Ws:is_open() return self.state == "open" end
 
---- Bytes queued and not yet written to the socket (message payloads counted unframed).
-function Ws:pending_bytes()
-  local n = #self.outbuf - self.outpos + 1
-  for i = 1, #self.out do
-    local item = self.out[i]
-    n = n + (type(item) == "string" and #item or #item.data - item.pos + 1)
-  end
-  return n
-end
-
 function Ws:send_text(data) return self:_send_message(OP_TEXT, data) end
 function Ws:send_binary(data) return self:_send_message(OP_BINARY, data) end
-function Ws:ping(data) return self:_queue(frame(OP_PING, data or "", true)) end
 
 --- Starts the closing handshake; on_close runs when the server answers (or after a timeout).
 function Ws:close(code, reason)
@@ -1296,8 +1279,7 @@ end
 function Ws:_on_frame(fin, opcode, payload)
   if opcode == OP_PING then
     if self.state == "open" then self:_queue(frame(OP_PONG, payload, true)) end
-  elseif opcode == OP_PONG then
-    self.last_pong = self.now()
+  elseif opcode == OP_PONG then -- unsolicited or late: nothing to do
   elseif opcode == OP_CLOSE then
     local code = #payload >= 2 and byte(payload, 1) * 256 + byte(payload, 2) or 1005
     local reason = payload:sub(3)
@@ -1383,7 +1365,7 @@ Request.__index = Request
 local READ_CHUNK = 65536
 local MAX_ANSWER_BYTES = 1048576
 
---- opts: host, port, address, path, body, content_type, socket (LuaSocket), now, timeout (s).
+--- opts: host, port, path, body, content_type, socket (LuaSocket), now, timeout (s).
 function Request.post(opts)
   local self = setmetatable({
     socket = opts.socket, now = opts.now, timeout = opts.timeout or 5,
@@ -1402,11 +1384,12 @@ function Request.post(opts)
   local tcp = opts.socket.tcp()
   self.tcp = tcp
   tcp:settimeout(0)
-  tcp:setoption("tcp-nodelay", true) -- headers and body leave without waiting for ACKs
-  local ok, err = tcp:connect(opts.address or opts.host, opts.port)
+  local ok, err = tcp:connect(opts.host, opts.port)
   if not ok and err ~= "timeout" and err ~= "Operation already in progress" then
     self:_fail("connect failed: " .. tostring(err))
+    return self
   end
+  tcp:setoption("tcp-nodelay", true) -- (after connect, see websocket.lua)
   return self
 end
 
@@ -1480,8 +1463,6 @@ function Request:_fail(reason)
   if self.tcp then self.tcp:close() end
 end
 
---- Gives up on the request (the client is shutting down).
-function Request:abort() self:_fail("aborted") end
 
 return Request
 end
@@ -1686,7 +1667,7 @@ end
 function EventBusClient:test_connection()
   self.connection_tested = true
   self.logger:info("Testing connection to event bus", { url = self.url })
-  self:_enqueue({
+  self:buffer_event({
     type = "connection_test",
     event_id = self:generate_uuid(),
     timestamp = os.time() * 1000,
@@ -1713,14 +1694,14 @@ function EventBusClient:send_event(event)
     return true
   end
   if not self.connection_tested then self:test_connection() end
-  self:_enqueue(self:_stamp(event))
+  self:buffer_event(self:_stamp(event))
   return true
 end
 
 --- Kept for compatibility: queues like send_event (this client never blocks the game).
 function EventBusClient:send_event_sync(event)
   if not self.connection_tested then self:test_connection() end
-  self:_enqueue(self:_stamp(event))
+  self:buffer_event(self:_stamp(event))
   return true
 end
 
@@ -1728,20 +1709,27 @@ end
 function EventBusClient:send_batch(events)
   if #events == 0 then return true end
   if not self.connection_tested then self:test_connection() end
-  for _, event in ipairs(events) do self:_enqueue(self:_stamp(event)) end
+  for _, event in ipairs(events) do self:buffer_event(self:_stamp(event)) end
   return true
 end
-
-function EventBusClient:_enqueue(event) self:buffer_event(event) end
 
 --- Keep an event until the bus acknowledges it: bounded, the oldest dropped (the mod's rule).
 function EventBusClient:buffer_event(event)
   if #self.local_buffer >= self.max_buffer_size then
-    self.logger:warn("Local buffer full, dropping oldest event")
     table.remove(self.local_buffer, 1)
-    self.stats.events_dropped = self.stats.events_dropped + 1
+    self:_dropped(1)
   end
   self.local_buffer[#self.local_buffer + 1] = event
+end
+
+--- Counts dropped events; logs the first and every 100th (a log line costs the game a write).
+function EventBusClient:_dropped(n)
+  local before = self.stats.events_dropped
+  self.stats.events_dropped = before + n
+  if before == 0 or math.floor(before / 100) < math.floor(self.stats.events_dropped / 100) then
+    self.logger:warn("Local buffer full, dropping oldest events",
+      { dropped = self.stats.events_dropped, max_buffer_size = self.max_buffer_size })
+  end
 end
 
 --- Events of unacknowledged batches go back to the front of the buffer, in order.
@@ -1751,7 +1739,7 @@ function EventBusClient:_requeue(batch)
   for i = 1, #self.local_buffer do merged[#merged + 1] = self.local_buffer[i] end
   while #merged > self.max_buffer_size do
     table.remove(merged, 1)
-    self.stats.events_dropped = self.stats.events_dropped + 1
+    self:_dropped(1)
   end
   self.local_buffer = merged
   self.stats.batches_resent = self.stats.batches_resent + 1
@@ -1773,7 +1761,7 @@ function EventBusClient:_pump(now, deadline)
       local ok, body = pcall(self.encoder.step, self.encoder, deadline, self.clock)
       if not ok then
         self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
-        self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
+        self:_dropped(#self.encoder.batch.events)
         self.encoder = nil
         return
       end
@@ -2005,7 +1993,7 @@ end
 
 --- The mod's queue of sync sends: moved into the buffer.
 function EventBusClient:process_queue()
-  for _, event in ipairs(self.event_queue) do self:_enqueue(self:_stamp(event)) end
+  for _, event in ipairs(self.event_queue) do self:buffer_event(self:_stamp(event)) end
   self.event_queue = {}
 end
 

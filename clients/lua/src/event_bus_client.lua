@@ -119,7 +119,7 @@ end
 function EventBusClient:test_connection()
   self.connection_tested = true
   self.logger:info("Testing connection to event bus", { url = self.url })
-  self:_enqueue({
+  self:buffer_event({
     type = "connection_test",
     event_id = self:generate_uuid(),
     timestamp = os.time() * 1000,
@@ -146,14 +146,14 @@ function EventBusClient:send_event(event)
     return true
   end
   if not self.connection_tested then self:test_connection() end
-  self:_enqueue(self:_stamp(event))
+  self:buffer_event(self:_stamp(event))
   return true
 end
 
 --- Kept for compatibility: queues like send_event (this client never blocks the game).
 function EventBusClient:send_event_sync(event)
   if not self.connection_tested then self:test_connection() end
-  self:_enqueue(self:_stamp(event))
+  self:buffer_event(self:_stamp(event))
   return true
 end
 
@@ -161,20 +161,27 @@ end
 function EventBusClient:send_batch(events)
   if #events == 0 then return true end
   if not self.connection_tested then self:test_connection() end
-  for _, event in ipairs(events) do self:_enqueue(self:_stamp(event)) end
+  for _, event in ipairs(events) do self:buffer_event(self:_stamp(event)) end
   return true
 end
-
-function EventBusClient:_enqueue(event) self:buffer_event(event) end
 
 --- Keep an event until the bus acknowledges it: bounded, the oldest dropped (the mod's rule).
 function EventBusClient:buffer_event(event)
   if #self.local_buffer >= self.max_buffer_size then
-    self.logger:warn("Local buffer full, dropping oldest event")
     table.remove(self.local_buffer, 1)
-    self.stats.events_dropped = self.stats.events_dropped + 1
+    self:_dropped(1)
   end
   self.local_buffer[#self.local_buffer + 1] = event
+end
+
+--- Counts dropped events; logs the first and every 100th (a log line costs the game a write).
+function EventBusClient:_dropped(n)
+  local before = self.stats.events_dropped
+  self.stats.events_dropped = before + n
+  if before == 0 or math.floor(before / 100) < math.floor(self.stats.events_dropped / 100) then
+    self.logger:warn("Local buffer full, dropping oldest events",
+      { dropped = self.stats.events_dropped, max_buffer_size = self.max_buffer_size })
+  end
 end
 
 --- Events of unacknowledged batches go back to the front of the buffer, in order.
@@ -184,7 +191,7 @@ function EventBusClient:_requeue(batch)
   for i = 1, #self.local_buffer do merged[#merged + 1] = self.local_buffer[i] end
   while #merged > self.max_buffer_size do
     table.remove(merged, 1)
-    self.stats.events_dropped = self.stats.events_dropped + 1
+    self:_dropped(1)
   end
   self.local_buffer = merged
   self.stats.batches_resent = self.stats.batches_resent + 1
@@ -206,7 +213,7 @@ function EventBusClient:_pump(now, deadline)
       local ok, body = pcall(self.encoder.step, self.encoder, deadline, self.clock)
       if not ok then
         self.logger:error("Cannot encode a batch, dropping it", { error = tostring(body) })
-        self.stats.events_dropped = self.stats.events_dropped + #self.encoder.batch.events
+        self:_dropped(#self.encoder.batch.events)
         self.encoder = nil
         return
       end
@@ -438,7 +445,7 @@ end
 
 --- The mod's queue of sync sends: moved into the buffer.
 function EventBusClient:process_queue()
-  for _, event in ipairs(self.event_queue) do self:_enqueue(self:_stamp(event)) end
+  for _, event in ipairs(self.event_queue) do self:buffer_event(self:_stamp(event)) end
   self.event_queue = {}
 end
 

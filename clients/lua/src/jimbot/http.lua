@@ -7,7 +7,7 @@ Request.__index = Request
 local READ_CHUNK = 65536
 local MAX_ANSWER_BYTES = 1048576
 
---- opts: host, port, address, path, body, content_type, socket (LuaSocket), now, timeout (s).
+--- opts: host, port, path, body, content_type, socket (LuaSocket), now, timeout (s).
 function Request.post(opts)
   local self = setmetatable({
     socket = opts.socket, now = opts.now, timeout = opts.timeout or 5,
@@ -26,11 +26,12 @@ function Request.post(opts)
   local tcp = opts.socket.tcp()
   self.tcp = tcp
   tcp:settimeout(0)
-  tcp:setoption("tcp-nodelay", true) -- headers and body leave without waiting for ACKs
-  local ok, err = tcp:connect(opts.address or opts.host, opts.port)
+  local ok, err = tcp:connect(opts.host, opts.port)
   if not ok and err ~= "timeout" and err ~= "Operation already in progress" then
     self:_fail("connect failed: " .. tostring(err))
+    return self
   end
+  tcp:setoption("tcp-nodelay", true) -- (after connect, see websocket.lua)
   return self
 end
 
@@ -104,7 +105,5 @@ function Request:_fail(reason)
   if self.tcp then self.tcp:close() end
 end
 
---- Gives up on the request (the client is shutting down).
-function Request:abort() self:_fail("aborted") end
 
 return Request

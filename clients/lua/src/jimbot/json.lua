@@ -27,7 +27,6 @@ local function number(n)
   if tonumber(s) ~= n then s = string.format("%.17g", n) end
   return s
 end
-M.number = number
 
 --- True when `t` is a non-empty sequence 1..n with no other keys.
 local function is_array(t)

@@ -256,12 +256,6 @@ function encode_event(event, depth)
   end)
 end
 
---- jimbot.events.v1.Event of one mod event table.
-function M.encode_event(event)
-  if type(event) ~= "table" then error("protobuf: an event must be a table") end
-  return encode_event(event, 1)
-end
-
 --- jimbot.events.v1.EventBatch of a batch table ({batch_id, events, source, timestamp}).
 function M.encode_batch(batch)
   return encode_typed(schema.EventBatch, batch, 1)

@@ -26,7 +26,6 @@ local function random_bytes(n)
 end
 
 local mask = bitops.mask
-Ws.mask = mask
 
 local function u16(n) return char(floor(n / 256), n % 256) end
 
@@ -70,31 +69,22 @@ function Ws.new(opts)
   end
   self.tcp = tcp
   tcp:settimeout(0)
-  -- Small frames must leave at once: with Nagle's algorithm a frame written while the previous
-  -- one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
-  tcp:setoption("tcp-nodelay", true)
-  local ok, cerr = tcp:connect(opts.address or self.host, self.port)
+  local ok, cerr = tcp:connect(self.host, self.port)
   if not ok and cerr ~= "timeout" and cerr ~= "Operation already in progress" then
     self:_finish(1006, "connect failed: " .. tostring(cerr))
+    return self
   end
+  -- Small frames must leave at once: with Nagle's algorithm a frame written while the previous
+  -- one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux). LuaSocket makes
+  -- the descriptor in connect(), so the option can only be set after it.
+  tcp:setoption("tcp-nodelay", true)
   return self
 end
 
 function Ws:is_open() return self.state == "open" end
 
---- Bytes queued and not yet written to the socket (message payloads counted unframed).
-function Ws:pending_bytes()
-  local n = #self.outbuf - self.outpos + 1
-  for i = 1, #self.out do
-    local item = self.out[i]
-    n = n + (type(item) == "string" and #item or #item.data - item.pos + 1)
-  end
-  return n
-end
-
 function Ws:send_text(data) return self:_send_message(OP_TEXT, data) end
 function Ws:send_binary(data) return self:_send_message(OP_BINARY, data) end
-function Ws:ping(data) return self:_queue(frame(OP_PING, data or "", true)) end
 
 --- Starts the closing handshake; on_close runs when the server answers (or after a timeout).
 function Ws:close(code, reason)
@@ -271,8 +261,7 @@ end
 function Ws:_on_frame(fin, opcode, payload)
   if opcode == OP_PING then
     if self.state == "open" then self:_queue(frame(OP_PONG, payload, true)) end
-  elseif opcode == OP_PONG then
-    self.last_pong = self.now()
+  elseif opcode == OP_PONG then -- unsolicited or late: nothing to do
   elseif opcode == OP_CLOSE then
     local code = #payload >= 2 and byte(payload, 1) * 256 + byte(payload, 2) or 1005
     local reason = payload:sub(3)
