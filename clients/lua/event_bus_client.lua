@@ -66,27 +66,6 @@ end
 
 local native = (load or loadstring)([[
   local M = {}
-
---- XOR of `payload` with the repeated 4-byte `key` (WebSocket masking, RFC 6455 §5.3), built
---- on the `bxor` of the chosen implementation.
-local function byte_mask(bxor)
-  local byte, char, concat = string.byte, string.char, table.concat
-  return function(payload, key)
-    local k1, k2, k3, k4 = byte(key, 1, 4)
-    local out, n, i, j = {}, #payload, 1, 1
-    while i + 3 <= n do
-      local a, b, c, d = byte(payload, i, i + 3)
-      out[j] = char(bxor(a, k1), bxor(b, k2), bxor(c, k3), bxor(d, k4))
-      i, j = i + 4, j + 1
-    end
-    local keys = { k1, k2, k3 }
-    for m = i, n do
-      out[j] = char(bxor(byte(payload, m), keys[m - i + 1]))
-      j = j + 1
-    end
-    return concat(out)
-  end
-end
   M.band = function(a, b) return (a & b) & 0xffffffff end
   M.bor = function(a, b) return (a | b) & 0xffffffff end
   M.bxor = function(a, b) return (a ~ b) & 0xffffffff end
