@@ -210,7 +210,9 @@ local require = jimbot_require
 -- coroutine (or with no deadline set) check() never yields.
 local M = { deadline = math.huge, clock = os.clock }
 local calls = 0
-local yield, yieldable = coroutine.yield, coroutine.isyieldable
+local yield = coroutine.yield
+-- Older LuaJIT builds lack isyieldable; there (Lua 5.1 rules) running() is nil on the main thread.
+local yieldable = coroutine.isyieldable or function() return coroutine.running() ~= nil end
 
 function M.check()
   calls = calls + 1

@@ -76,6 +76,27 @@ check("uuids look like the mod's and differ", function()
   end
 end)
 
+check("encoding in time slices (yielding at every check) gives the same bytes", function()
+  local budget = require("jimbot.budget")
+  local protobuf = require("jimbot.protobuf")
+  local events = {}
+  for i = 1, 300 do
+    events[i] = { type = "MONEY_CHANGED", event_id = "e" .. i, payload = { new_value = i, old_value = -i } }
+  end
+  local batch = { batch_id = "b", source = "BalatroMCP", timestamp = 1, events = events }
+  for _, encode in ipairs({ json.encode, protobuf.encode_batch }) do
+    local whole = encode(batch)
+    local co = coroutine.create(function() return encode(batch) end)
+    local slices, done, sliced = 0, false, nil
+    repeat
+      done, sliced = budget.resume_until(co, 0, os.clock) -- a deadline always past
+      slices = slices + 1
+    until done
+    assert(slices > 10, "it yielded only " .. slices .. " times")
+    eq(sliced, whole)
+  end
+end)
+
 check("backoff grows exponentially, is capped and jittered", function()
   local lo, hi = backoff(1, 1, 30, function() return 0 end), backoff(1, 1, 30, function() return 0.999 end)
   assert(lo >= 0.5 and hi <= 1 and hi > lo, "first delay in [0.5, 1]")

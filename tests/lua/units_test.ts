@@ -1,5 +1,6 @@
-// The Lua client's pure parts (SHA-1, base64, masking, JSON, ids, backoff) and the drop-in's
-// surface under each interpreter; the bundled file and the generated protobuf schema are current.
+// The Lua client's pure parts (SHA-1, base64, masking, JSON, time-sliced encoding, ids, backoff)
+// and the drop-in's surface under each interpreter; the bundled file and the generated protobuf
+// schema are current.
 import assert from "node:assert/strict";
 import { luaTest, ROOT } from "./_lua.ts";
 import { BUNDLE_PATH, render as renderBundle } from "../../clients/lua/bundle.ts";
@@ -13,7 +14,7 @@ await luaTest(
     const out = await new Deno.Command(interpreter, { args: [UNITS, ROOT] }).output();
     const stdout = new TextDecoder().decode(out.stdout);
     assert.ok(out.success, `${new TextDecoder().decode(out.stderr)}\n${stdout}`);
-    assert.equal(stdout.trim().split("\n").filter((l) => l.startsWith("ok ")).length, 7, stdout);
+    assert.equal(stdout.trim().split("\n").filter((l) => l.startsWith("ok ")).length, 8, stdout);
   },
 );
 
