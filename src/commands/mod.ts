@@ -1,3 +1,3 @@
 /** Commands for the mod: the queue and the shapes clients post. */
-export { CommandQueue } from "./command_queue.ts";
+export { CommandQueue, type LeasedCommand } from "./command_queue.ts";
 export { commandLines } from "./command_body.ts";

@@ -1,11 +1,15 @@
 /**
- * WebSocket /api/v1/ws: one socket for a producer and consumer (the mod, a bot). JSON text
- * frames in: a batch (`{"events":[…]}`, the REST batch shape) or one event (`{"type":…}`) is
- * ingested and answered `{"op":"published",…}`; `{"op":"subscribe","topics":…,"from":…,
- * "at":…,"group":…}` streams matching events as `{"op":"event","event":<envelope>}`;
- * `{"op":"ack","offset":n}` commits for the group; `{"op":"commands"}` (or `?commands=1`)
- * pushes each queued command as `{"op":"command","command":"<line>"}` the moment it is queued
- * (taken from the queue: delivered once, here instead of the REST poll).
+ * WebSocket /api/v1/ws: one socket for a producer and consumer (the mod, a bot).
+ *
+ * In: a JSON text frame holding a batch (`{"batch_id":…,"events":[…]}`, the REST batch shape) or
+ * one event (`{"type":…}`), or a binary frame holding a protobuf `EventBatch`. Each is answered,
+ * once it is durable, by `{"op":"published","batch_id":…,"id":…,"accepted":n,…}` (the batch's
+ * ack; `batch_id`/`id` echo the request's) or `{"op":"error","batch_id":…,"retry":bool,…}`.
+ * `{"op":"subscribe","topics":…,"from":…,"at":…,"group":…}` streams matching events as
+ * `{"op":"event","event":<envelope>}`; `{"op":"ack","offset":n}` commits for the group.
+ * `{"op":"commands"}` (or `?commands=1`) pushes queued commands at least once (ws_command_push).
+ * A frame that cannot be used is answered `{"op":"error","error":"<why>"}`; after
+ * MAX_BAD_FRAMES of them in a row the socket is closed (1008).
  * @module
  */
 import { BusError } from "../errors.ts";
@@ -14,18 +18,22 @@ import type { CommandQueue } from "../commands/mod.ts";
 import type { Ingest } from "../ingest/mod.ts";
 import type { Logger } from "../logger.ts";
 import type { Limits } from "../config.ts";
-import { parseLenientJson } from "../ingest/mod.ts";
 import type { Mount } from "./handler.ts";
-import { releaseStreamOnClose } from "../auth/mod.ts";
 import { parseStart, parseTopics } from "./_stream_params.ts";
-import { type Identity, identityOf, requireScope } from "../auth/mod.ts";
+import { type Identity, identityOf, releaseStreamOnClose, requireScope } from "../auth/mod.ts";
+import { readFrame } from "./ws_frames.ts";
+import { CommandPush } from "./ws_command_push.ts";
+import { type ThrottledWarn, throttledWarn } from "./_throttled_warn.ts";
 
 export const WS_PATH = "/api/v1/ws";
 /** Above this many unsent bytes the socket stops reading the log until the client catches up. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const BATCH = 256;
-const COMMANDS_PER_TAKE = 1_000;
 const WS_ROUTE = "ws:/api/v1/ws";
+/** Unusable frames in a row before the socket is closed. */
+export const MAX_BAD_FRAMES = 10;
+/** At most one "malformed frame" warning per this many ms for all sockets together. */
+const BAD_FRAME_WARN_INTERVAL_MS = 10_000;
 
 export interface WsDeps {
   readonly bus: Bus;
@@ -38,6 +46,7 @@ export interface WsDeps {
 }
 
 export function wsMount(deps: WsDeps): Mount {
+  const warnBadFrame = throttledWarn(deps.logger, BAD_FRAME_WARN_INTERVAL_MS);
   return {
     name: WS_PATH,
     handle(req, url) {
@@ -46,8 +55,9 @@ export function wsMount(deps: WsDeps): Mount {
         throw new BusError("malformed", `${WS_PATH} needs a WebSocket upgrade request`);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
+      socket.binaryType = "arraybuffer";
       releaseStreamOnClose(req, socket);
-      const session = new WsSession(socket, deps, identityOf(req));
+      const session = new WsSession(socket, deps, identityOf(req), warnBadFrame);
       if (/^(1|true)$/.test(url.searchParams.get("commands") ?? "")) session.pushCommands();
       return response;
     },
@@ -58,15 +68,22 @@ class WsSession {
   readonly #socket: WebSocket;
   readonly #deps: WsDeps;
   readonly #stop = new AbortController();
+  readonly #warnBadFrame: ThrottledWarn;
+  readonly #commands: CommandPush;
   #sub: Subscription | undefined;
   #group: string | undefined;
-  #unlistenCommands: (() => void) | undefined;
-  #taking = false;
-  #takeAgain = false;
+  #badFrames = 0;
 
-  constructor(socket: WebSocket, deps: WsDeps, readonly identity: Identity) {
+  constructor(
+    socket: WebSocket,
+    deps: WsDeps,
+    readonly identity: Identity,
+    warnBadFrame: ThrottledWarn,
+  ) {
     this.#socket = socket;
     this.#deps = deps;
+    this.#warnBadFrame = warnBadFrame;
+    this.#commands = new CommandPush(deps.commands, socket, deps.logger);
     socket.onmessage = (e) => this.#onMessage(e.data);
     socket.onclose = () => this.#close();
     socket.onerror = () => this.#close();
@@ -81,36 +98,71 @@ class WsSession {
   }
 
   pushCommands(): void {
-    if (this.#unlistenCommands) return;
-    this.#unlistenCommands = this.#deps.commands.onEnqueue(() => this.#takeCommands());
-    if (this.#socket.readyState === WebSocket.OPEN) this.#takeCommands();
-    else this.#socket.addEventListener("open", () => this.#takeCommands(), { once: true });
+    this.#commands.start();
   }
 
   async #onMessage(data: unknown): Promise<void> {
-    let msg: Record<string, unknown>;
+    let batchRef: Record<string, unknown> = {};
     try {
-      if (typeof data !== "string") throw new BusError("malformed", "Send JSON text frames");
-      const value = parseLenientJson(data, this.#deps.limits.maxJsonDepth).value;
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new BusError("malformed", "A message must be a JSON object");
+      const frame = readFrame(data, this.#deps.limits);
+      if (frame.kind === "protobuf_batch") {
+        batchRef = refOf(frame.batch);
+        await this.#ingest(frame.batch, batchRef);
+      } else {
+        if (frame.msg.op === undefined) batchRef = refOf(frame.msg);
+        await this.#dispatch(frame.msg, batchRef);
       }
-      msg = value as Record<string, unknown>;
-      await this.#dispatch(msg);
+      this.#badFrames = 0;
     } catch (err) {
-      this.#send({ op: "error", error: describe(err, this.#deps.logger) });
+      if (err instanceof BusError && (err.kind === "malformed" || err.kind === "too_large")) {
+        this.#badFrame(err, batchRef);
+      } else {
+        this.#send({
+          op: "error",
+          ...batchRef,
+          retry: false,
+          error: describe(err, this.#deps.logger),
+        });
+      }
     }
   }
 
-  async #dispatch(msg: Record<string, unknown>): Promise<void> {
-    const id = msg.id;
+  /** Answers an unusable frame; closes the socket when they keep coming. */
+  #badFrame(err: BusError, batchRef: Record<string, unknown>): void {
+    this.#badFrames++;
+    const retry = Object.keys(batchRef).length > 0 ? { retry: false } : {};
+    this.#send({ op: "error", ...batchRef, ...retry, error: err.message });
+    this.#warnBadFrame("ws malformed frame", { error: err.message, in_a_row: this.#badFrames });
+    if (this.#badFrames >= MAX_BAD_FRAMES && this.#socket.readyState === WebSocket.OPEN) {
+      this.#socket.close(1008, `${MAX_BAD_FRAMES} unusable frames in a row`);
+    }
+  }
+
+  /** Ingests one batch; the answer is its ack, sent once the events are durable. */
+  async #ingest(batch: unknown, batchRef: Record<string, unknown>): Promise<void> {
+    try {
+      const answer = await this.#deps.ingest.acceptBatchObject(batch, WS_ROUTE);
+      this.#send({ op: "published", ...batchRef, ...answer });
+    } catch (err) {
+      if (!(err instanceof BusError && err.kind === "over_limit")) throw err;
+      this.#send({
+        op: "error",
+        ...batchRef,
+        retry: true,
+        error: "The event log is saturated; retry shortly",
+      });
+    }
+  }
+
+  async #dispatch(msg: Record<string, unknown>, batchRef: Record<string, unknown>): Promise<void> {
     // The upgrade proved some identity; each op needs its own scope (docs/security.md).
-    const op = msg.op;
-    requireScope(this.identity, op === undefined ? "ingest" : op === "commands" ? "poll" : "read");
-    switch (op) {
+    const scope = scopeOf(msg);
+    if (scope) requireScope(this.identity, scope);
+    switch (msg.op) {
       case "subscribe":
         return await this.#subscribe(msg);
       case "ack": {
+        if (msg.command !== undefined) return await this.#ackCommand(msg.command);
         if (this.#group === undefined) {
           throw new BusError("malformed", "ack needs a subscription with a group");
         }
@@ -129,20 +181,18 @@ class WsSession {
       }
       case "commands":
         return this.pushCommands();
-      case undefined: {
-        const batch = Array.isArray(msg.events) ? msg : { events: [msg] };
-        try {
-          const answer = await this.#deps.ingest.acceptBatchObject(batch, WS_ROUTE);
-          this.#send({ op: "published", ...(id === undefined ? {} : { id }), ...answer });
-        } catch (err) {
-          if (!(err instanceof BusError && err.kind === "over_limit")) throw err;
-          this.#send({ op: "error", id, error: "The event log is saturated; retry shortly" });
-        }
-        return;
-      }
+      case undefined:
+        return await this.#ingest(Array.isArray(msg.events) ? msg : { events: [msg] }, batchRef);
       default:
         throw new BusError("malformed", `Unknown op "${String(msg.op)}"`);
     }
+  }
+
+  async #ackCommand(id: unknown): Promise<void> {
+    if (typeof id !== "number" || !Number.isSafeInteger(id)) {
+      throw new BusError("malformed", '"command" of an ack must be the integer id of a command');
+    }
+    await this.#commands.ack(id);
   }
 
   async #subscribe(msg: Record<string, unknown>): Promise<void> {
@@ -175,27 +225,6 @@ class WsSession {
     }
   }
 
-  async #takeCommands(): Promise<void> {
-    if (this.#taking) {
-      this.#takeAgain = true;
-      return;
-    }
-    this.#taking = true;
-    try {
-      do {
-        this.#takeAgain = false;
-        if (this.#socket.readyState !== WebSocket.OPEN) return;
-        const lines = await this.#deps.commands.take(COMMANDS_PER_TAKE);
-        for (const command of lines) this.#send({ op: "command", command });
-        if (lines.length === COMMANDS_PER_TAKE) this.#takeAgain = true;
-      } while (this.#takeAgain);
-    } catch (err) {
-      this.#deps.logger.warn("ws command push failed", { error: err });
-    } finally {
-      this.#taking = false;
-    }
-  }
-
   #send(msg: unknown): void {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(msg));
   }
@@ -203,7 +232,7 @@ class WsSession {
   #close(): void {
     this.#stop.abort();
     this.#sub?.close();
-    this.#unlistenCommands?.();
+    this.#commands.stop();
   }
 }
 
@@ -211,4 +240,31 @@ function describe(err: unknown, logger: Logger): string {
   if (err instanceof BusError) return err.message;
   logger.error("ws message failed", { error: err });
   return "The bus failed to handle this message; it is logged";
+}
+
+/** The fields of a request that its answer echoes, so the client can match them: batch_id, id. */
+function refOf(msg: Record<string, unknown>): Record<string, unknown> {
+  const ref: Record<string, unknown> = {};
+  if (typeof msg.batch_id === "string") ref.batch_id = msg.batch_id;
+  if (msg.id !== undefined) ref.id = msg.id;
+  return ref;
+}
+
+/**
+ * The scope one message needs: publishing `ingest`; commands and their acks `poll`; subscribing
+ * and group acks `read`; null for an unknown op (refused as such).
+ */
+function scopeOf(msg: Record<string, unknown>): "ingest" | "poll" | "read" | null {
+  switch (msg.op) {
+    case undefined:
+      return "ingest";
+    case "commands":
+      return "poll";
+    case "ack":
+      return msg.command !== undefined ? "poll" : "read";
+    case "subscribe":
+      return "read";
+    default:
+      return null;
+  }
 }

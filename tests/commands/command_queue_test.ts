@@ -16,18 +16,21 @@ Deno.test("concurrent takers never get the same line, and every line is delivere
   assert.deepEqual(await queue.take(10), []);
 });
 
-Deno.test("enqueue listeners hear every durable enqueue; peek and remove give at-least-once", async () => {
+Deno.test("enqueue listeners hear every durable enqueue; leases hide lines until acked or released", async () => {
   const queue = new CommandQueue(new MemoryCommandStore());
   let heard = 0;
   const stop = queue.onEnqueue(() => heard++);
-  await queue.enqueue(["a", "b"]);
-  const waiting = await queue.peek(10);
-  assert.deepEqual(waiting.map((c) => c.line), ["a", "b"]);
-  await queue.remove([waiting[0].seq]);
-  assert.deepEqual(await queue.take(10), ["b"]);
+  await queue.enqueue(["a", "b", "c"]);
+  const leased = await queue.lease(2);
+  assert.deepEqual(leased.map((c) => c.line), ["a", "b"]);
+  assert.deepEqual(await queue.take(10), ["c"], "a poll skips leased lines");
+  queue.release([leased[1].id]); // "b": its consumer went away unacked
+  assert.equal(heard, 2, "a release is heard like an enqueue");
+  await queue.ack([leased[0].id, 12345]); // a late or foreign ack is ignored
+  assert.deepEqual(await queue.take(10), ["b"], "acked lines are gone, released ones come back");
   stop();
-  await queue.enqueue(["c"]);
-  assert.equal(heard, 1);
+  await queue.enqueue(["d"]);
+  assert.equal(heard, 2);
 });
 
 Deno.test("a failing enqueue listener is reported; the durable enqueue still succeeds", async () => {
