@@ -1,0 +1,465 @@
+/**
+ * The event log on a JetStream stream, shared by any number of bus processes.
+ *
+ * - Offsets are stream sequences minus one. The stream leader is the single writer that
+ *   numbers messages, so offsets are gapless however many processes publish; the stored text
+ *   leaves the offset out (`{"offset":N,` is put back on read), so no publisher needs to know
+ *   its offset in advance and nothing has to retry on a conflict.
+ * - Topics are subjects (topic_subject.ts); retention is the stream's max_age / max_msgs.
+ * - Dedupe: a client event_id is the message id, so JetStream drops a second copy published
+ *   within its duplicate window (a few minutes, kept in the servers' memory) and answers with
+ *   the first copy's sequence. Beyond that window, every process keeps an index of the ids
+ *   of the last `dedupeWindowMs` (rebuilt from the stream on open, fed by its tail) and answers
+ *   duplicates from it: the tail is always far less than the server window behind.
+ * - Every process tails the stream (an ordered consumer); the tail advances the head and hands
+ *   new events, its own and other processes', to head listeners exactly once.
+ * @module
+ */
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import { BusError } from "../../errors.ts";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type EventLog,
+  type EventOutcome,
+  type HeadListener,
+  type LogBounds,
+  logSaturated,
+  type NewDeadLetter,
+  type NewEvent,
+  type ReadOptions,
+  type StoredEvent,
+  type TopicStats,
+} from "../event_log.ts";
+import { deadLetterJson, envelopeJson } from "../envelope_json.ts";
+import { HeadNotifier } from "../head_notifier.ts";
+import type { LogOptions } from "../stores.ts";
+import type { TopicMatcher } from "../topic_pattern.ts";
+import type { NatsNames } from "./connection.ts";
+import { streamRange } from "./stream_range.ts";
+import { subjectTopic, topicSubject } from "./topic_subject.ts";
+
+/** The JetStream duplicate window we ask for; the id index covers the rest of dedupeWindowMs. */
+export const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
+/** How long an append waits for the tail to deliver its events before advancing the head. */
+const TAIL_GRACE_MS = 2_000;
+const FIRST_REFRESH_MS = 5_000;
+const PUBLISH_TIMEOUT_MS = 10_000;
+const HDR_AT = "Jimbot-Received-At";
+const HDR_MSG_ID = "Nats-Msg-Id";
+// The stored text is the envelope without its leading offset (and a dead letter without seq).
+const OFFSET_PREFIX = '{"offset":0,'.length;
+const SEQ_PREFIX = '{"seq":0,'.length;
+
+/** What the JetStream log reports for store metrics. */
+export interface JetStreamLogObserver {
+  publishSeconds(seconds: number): void;
+  pending(events: number): void;
+}
+
+export interface JetStreamLogOptions extends LogOptions {
+  readonly replicas: number;
+  readonly storeObserver?: JetStreamLogObserver;
+}
+
+const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
+
+/** Creates the stream, or brings its limits in line with `config` when it exists. */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+  } catch (err) {
+    if (!/already in use/i.test(String(err))) throw err;
+    await jsm.streams.update(config.name, config);
+  }
+}
+
+export class JetStreamEventLog implements EventLog {
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #names: NatsNames;
+  readonly #opts: JetStreamLogOptions;
+  readonly #heads: HeadNotifier;
+  #first: number;
+  #head: number;
+  /** Client event_id → offset and received_at, oldest first (Map order). */
+  readonly #ids = new Map<string, { offset: number; at: number }>();
+  /** Events the tail delivered that are not yet handed to listeners. */
+  #fresh: StoredEvent[] = [];
+  #flushQueued = false;
+  #headWaiters: { target: number; resolve: () => void }[] = [];
+  #lastStamp = 0;
+  #pending = 0;
+  readonly #inflight = new Set<Promise<unknown>>();
+  #closed = false;
+  #stopTail: () => void = () => {};
+  #refresh: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    names: NatsNames,
+    opts: JetStreamLogOptions,
+    bounds: LogBounds,
+  ) {
+    this.#js = js;
+    this.#jsm = jsm;
+    this.#names = names;
+    this.#opts = opts;
+    this.#heads = new HeadNotifier(opts.onBackgroundError);
+    this.#first = bounds.first;
+    this.#head = bounds.head;
+  }
+
+  /** Creates (or updates) the streams, rebuilds the id index and starts tailing. */
+  static async open(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    names: NatsNames,
+    opts: JetStreamLogOptions,
+  ): Promise<JetStreamEventLog> {
+    const { maxAgeMs, maxEvents, dedupeWindowMs } = opts.retention;
+    const common = {
+      storage: StorageType.File,
+      num_replicas: opts.replicas,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: ms(maxAgeMs),
+      allow_direct: true,
+    };
+    const window = Math.max(
+      1_000,
+      Math.min(SERVER_DEDUPE_WINDOW_MS, dedupeWindowMs, maxAgeMs > 0 ? maxAgeMs : Infinity),
+    );
+    await ensureStream(jsm, {
+      ...common,
+      name: names.events,
+      subjects: [`${names.eventSubjects}.>`],
+      max_msgs: maxEvents > 0 ? maxEvents : -1,
+      duplicate_window: ms(window),
+    });
+    await ensureStream(jsm, {
+      ...common,
+      name: names.deadLetters,
+      subjects: [names.deadLetterSubject],
+    });
+    const log = new JetStreamEventLog(js, jsm, names, opts, await streamBounds(jsm, names.events));
+    await log.#rebuildIds();
+    await log.#startTail();
+    if (maxAgeMs > 0 || maxEvents > 0) {
+      log.#refresh = setInterval(() => log.#refreshFirst(), FIRST_REFRESH_MS);
+    }
+    return log;
+  }
+
+  bounds(): LogBounds {
+    return { first: this.#first, head: this.#head };
+  }
+
+  onHead(listener: HeadListener): () => void {
+    return this.#heads.listen(listener);
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new Error("the event log is closed"));
+    const count = request.events.length + request.deadLetters.length;
+    if (this.#pending > 0 && this.#pending + count > this.#opts.maxPendingEvents) {
+      return Promise.reject(logSaturated(this.#pending));
+    }
+    this.#setPending(count);
+    const run = this.#append(request).finally(() => {
+      this.#setPending(-count);
+      this.#inflight.delete(run);
+    });
+    this.#inflight.add(run);
+    return run;
+  }
+
+  async *read(from: number, options: ReadOptions): AsyncIterable<StoredEvent> {
+    let left = options.limit;
+    const end = this.#head;
+    const start = Math.max(from, this.#first);
+    if (left <= 0 || start >= end) return;
+    for await (const m of streamRange(this.#js, this.#names.events, start + 1, end)) {
+      const e = this.#stored(m);
+      if (options.topics && !options.topics(e.topic)) continue;
+      yield e;
+      if (--left === 0) return;
+    }
+  }
+
+  async *readDeadLetters(from: number, limit: number): AsyncIterable<string> {
+    if (limit <= 0) return;
+    const info = await this.#jsm.streams.info(this.#names.deadLetters);
+    const start = Math.max(from + 1, info.state.first_seq);
+    let left = limit;
+    for await (
+      const m of streamRange(this.#js, this.#names.deadLetters, start, info.state.last_seq)
+    ) {
+      yield `{"seq":${m.seq - 1},${m.string()}`;
+      if (--left === 0) return;
+    }
+  }
+
+  async offsetAtTime(epochMs: number): Promise<number> {
+    // received_at never decreases along the log: binary search over direct gets.
+    let lo = this.#first;
+    let hi = this.#head;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = await this.#receivedAtOf(mid);
+      if (at === null) lo = mid + 1; // expired meanwhile
+      else if (at >= epochMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  async topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {
+    const base = this.#names.eventSubjects;
+    const info = await this.#jsm.streams.info(this.#names.events, {
+      subjects_filter: `${base}.>`,
+    });
+    const counts = Object.entries(info.state.subjects ?? {})
+      .map(([subject, events]) => ({ subject, name: subjectTopic(base, subject), events }))
+      .filter((t) => !topics || topics(t.name));
+    const stats = await mapLimited(counts, 32, async (t) => {
+      const last = await this.#jsm.direct.getMessage(this.#names.events, {
+        last_by_subj: t.subject,
+      });
+      return { name: t.name, events: t.events, lastOffset: (last?.seq ?? 0) - 1 };
+    });
+    return stats.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#refresh);
+    await Promise.allSettled([...this.#inflight]);
+    this.#stopTail();
+    for (const w of this.#headWaiters) w.resolve();
+    this.#headWaiters = [];
+  }
+
+  async #append(request: AppendRequest): Promise<AppendResult> {
+    const started = performance.now();
+    const receivedAt = this.#stamp();
+    let bytes = 0;
+    const published = request.events.map((ev) => {
+      const json = envelopeJson(ev, 0, receivedAt);
+      bytes += json.length;
+      return this.#publishEvent(ev, json.slice(OFFSET_PREFIX), receivedAt);
+    });
+    const letters = request.deadLetters.map((dl) => this.#publishDeadLetter(dl, receivedAt));
+    const outcomes = await Promise.all(published);
+    const deadLetterSeqs = await Promise.all(letters);
+    const seconds = (performance.now() - started) / 1000;
+    this.#opts.storeObserver?.publishSeconds(seconds);
+    const newest = Math.max(-1, ...outcomes.map((o) => o.offset));
+    await this.#waitHead(newest + 1);
+    this.#opts.observer?.committed({
+      events: outcomes.filter((o) => !o.duplicate).length + deadLetterSeqs.length,
+      bytes,
+      seconds,
+      head: this.#head,
+    });
+    return { outcomes, deadLetterSeqs };
+  }
+
+  async #publishEvent(ev: NewEvent, body: string, receivedAt: number): Promise<EventOutcome> {
+    const known = ev.clientEventId ? this.#ids.get(ev.event_id) : undefined;
+    if (known) return { offset: known.offset, duplicate: true };
+    const h = natsHeaders();
+    h.set(HDR_AT, String(receivedAt));
+    const ack = await this.#publish(topicSubject(this.#names.eventSubjects, ev.topic), body, {
+      headers: h,
+      msgID: ev.clientEventId ? ev.event_id : undefined,
+    });
+    return { offset: ack.seq - 1, duplicate: ack.duplicate };
+  }
+
+  async #publishDeadLetter(dl: NewDeadLetter, receivedAt: number): Promise<number> {
+    const body = deadLetterJson(dl, 0, receivedAt).slice(SEQ_PREFIX);
+    const ack = await this.#publish(this.#names.deadLetterSubject, body, {});
+    return ack.seq - 1;
+  }
+
+  /** Publishes and waits for JetStream's ack; any failure is a 503 the client retries. */
+  async #publish(
+    subject: string,
+    body: string,
+    opts: { headers?: ReturnType<typeof natsHeaders>; msgID?: string },
+  ) {
+    try {
+      return await this.#js.publish(subject, body, {
+        ...opts,
+        timeout: PUBLISH_TIMEOUT_MS,
+        retries: 3,
+      });
+    } catch (err) {
+      throw new BusError("not_ready", "The event store did not acknowledge the write; retry", {
+        retryAfterS: 1,
+        cause: err,
+      });
+    }
+  }
+
+  /** A received_at that never goes backwards in this process. */
+  #stamp(): number {
+    this.#lastStamp = Math.max(Date.now(), this.#lastStamp);
+    return this.#lastStamp;
+  }
+
+  #setPending(delta: number): void {
+    this.#pending += delta;
+    this.#opts.storeObserver?.pending(this.#pending);
+  }
+
+  /** Resolves once the head is at least `target` (by the tail, or after a grace period). */
+  #waitHead(target: number): Promise<void> {
+    if (this.#head >= target || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      // The acked events are durable whatever the tail does: after the grace period the head
+      // moves without them (listeners then read them from the stream).
+      const timer = setTimeout(() => {
+        this.#headWaiters = this.#headWaiters.filter((w) => w !== waiter);
+        this.#advance(target, []);
+        resolve();
+      }, TAIL_GRACE_MS);
+      this.#headWaiters.push(waiter);
+    });
+  }
+
+  #advance(head: number, events: StoredEvent[]): void {
+    if (head <= this.#head) return;
+    this.#head = head;
+    this.#heads.notify(head, events);
+    const due = this.#headWaiters.filter((w) => w.target <= head);
+    if (due.length === 0) return;
+    this.#headWaiters = this.#headWaiters.filter((w) => w.target > head);
+    for (const w of due) w.resolve();
+  }
+
+  #stored(m: JsMsg): StoredEvent {
+    const offset = m.seq - 1;
+    return {
+      offset,
+      topic: subjectTopic(this.#names.eventSubjects, m.subject),
+      receivedAt: Number(m.headers?.get(HDR_AT)),
+      json: `{"offset":${offset},${m.string()}`,
+    };
+  }
+
+  #remember(id: string, offset: number, at: number): void {
+    this.#ids.set(id, { offset, at });
+    const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
+    const oldest = Date.now() - dedupeWindowMs;
+    for (const [key, v] of this.#ids) {
+      if (this.#ids.size <= dedupeMaxIds && v.at >= oldest && v.offset >= this.#first) break;
+      this.#ids.delete(key);
+    }
+  }
+
+  /** Loads the ids of the dedupe window (headers only) from the stream. */
+  async #rebuildIds(): Promise<void> {
+    const since = Date.now() - this.#opts.retention.dedupeWindowMs;
+    const from = await this.offsetAtTime(since);
+    const msgs = streamRange(this.#js, this.#names.events, from + 1, this.#head, {
+      headersOnly: true,
+    });
+    for await (const m of msgs) {
+      const id = m.headers?.get(HDR_MSG_ID);
+      if (id) this.#remember(id, m.seq - 1, Number(m.headers?.get(HDR_AT)));
+    }
+  }
+
+  async #startTail(): Promise<void> {
+    const consumer = await this.#js.consumers.get(this.#names.events, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.#head + 1,
+    });
+    const messages = await consumer.consume({ callback: (m) => this.#onTail(m) });
+    this.#stopTail = () => {
+      messages.stop();
+      consumer.delete().catch(() => {});
+    };
+  }
+
+  #onTail(m: JsMsg): void {
+    const e = this.#stored(m);
+    const id = m.headers?.get(HDR_MSG_ID);
+    if (id) this.#remember(id, e.offset, e.receivedAt);
+    if (e.offset < this.#head) return; // the head already moved past it (grace period)
+    this.#fresh.push(e);
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      const events = this.#fresh.filter((x) => x.offset >= this.#head);
+      this.#fresh = [];
+      if (events.length) this.#advance(events[events.length - 1].offset + 1, events);
+    });
+  }
+
+  async #receivedAtOf(offset: number): Promise<number | null> {
+    const m = await this.#jsm.direct.getMessage(this.#names.events, { seq: offset + 1 });
+    const at = m?.header?.get(HDR_AT);
+    return at ? Number(at) : null;
+  }
+
+  async #refreshFirst(): Promise<void> {
+    try {
+      this.#first = Math.max(
+        this.#first,
+        (await streamBounds(this.#jsm, this.#names.events)).first,
+      );
+    } catch (err) {
+      this.#opts.onBackgroundError?.(err);
+    }
+  }
+}
+
+/** The log bounds a stream's state implies (first is the oldest retained offset). */
+async function streamBounds(jsm: JetStreamManager, stream: string): Promise<LogBounds> {
+  const { state } = await jsm.streams.info(stream);
+  const head = state.last_seq;
+  return { first: state.messages === 0 ? head : state.first_seq - 1, head };
+}
+
+/** `fn` over `items` with at most `limit` running at once, results in order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
