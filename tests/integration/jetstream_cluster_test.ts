@@ -63,7 +63,10 @@ async function consumeGroup(bus: RunningBus, group: string, until: number, ack?:
   ws.onerror = () => done.reject(new Error("WebSocket failed"));
   await new Promise((r) => ws.onopen = r);
   ws.send(JSON.stringify({ op: "subscribe", from: "earliest", group }));
-  const timer = setTimeout(() => done.reject(new Error(`stopped at ${offsets.at(-1)}: ${other}`)), 30_000);
+  const timer = setTimeout(
+    () => done.reject(new Error(`stopped at ${offsets.at(-1)}: ${other}`)),
+    30_000,
+  );
   try {
     await done.promise;
   } finally {

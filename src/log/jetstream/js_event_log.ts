@@ -23,6 +23,7 @@ import {
   type JsMsg,
   RetentionPolicy,
   StorageType,
+  type StoredMsg,
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
@@ -193,7 +194,7 @@ export class JetStreamEventLog implements EventLog {
     const end = this.#head;
     const start = Math.max(from, this.#first);
     if (left <= 0 || start >= end) return;
-    for await (const m of streamRange(this.#js, this.#names.events, start + 1, end)) {
+    for await (const m of streamRange(this.#jsm, this.#names.events, start + 1, end)) {
       const e = this.#stored(m);
       if (options.topics && !options.topics(e.topic)) continue;
       yield e;
@@ -207,7 +208,7 @@ export class JetStreamEventLog implements EventLog {
     const start = Math.max(from + 1, info.state.first_seq);
     let left = limit;
     for await (
-      const m of streamRange(this.#js, this.#names.deadLetters, start, info.state.last_seq)
+      const m of streamRange(this.#jsm, this.#names.deadLetters, start, info.state.last_seq)
     ) {
       yield `{"seq":${m.seq - 1},${m.string()}`;
       if (--left === 0) return;
@@ -237,7 +238,7 @@ export class JetStreamEventLog implements EventLog {
       .map(([subject, events]) => ({ subject, name: subjectTopic(base, subject), events }))
       .filter((t) => !topics || topics(t.name));
     const stats = await mapLimited(counts, 32, async (t) => {
-      const last = await this.#jsm.direct.getMessage(this.#names.events, {
+      const last = await this.#jsm.streams.getMessage(this.#names.events, {
         last_by_subj: t.subject,
       });
       return { name: t.name, events: t.events, lastOffset: (last?.seq ?? 0) - 1 };
@@ -360,12 +361,13 @@ export class JetStreamEventLog implements EventLog {
     for (const w of due) w.resolve();
   }
 
-  #stored(m: JsMsg): StoredEvent {
+  #stored(m: StoredMsg | JsMsg): StoredEvent {
     const offset = m.seq - 1;
+    const headers = "header" in m ? m.header : m.headers;
     return {
       offset,
       topic: subjectTopic(this.#names.eventSubjects, m.subject),
-      receivedAt: Number(m.headers?.get(HDR_AT)),
+      receivedAt: Number(headers?.get(HDR_AT)),
       json: `{"offset":${offset},${m.string()}`,
     };
   }
@@ -380,16 +382,13 @@ export class JetStreamEventLog implements EventLog {
     }
   }
 
-  /** Loads the ids of the dedupe window (headers only) from the stream. */
+  /** Loads the ids of the dedupe window from the stream. */
   async #rebuildIds(): Promise<void> {
     const since = Date.now() - this.#opts.retention.dedupeWindowMs;
     const from = await this.offsetAtTime(since);
-    const msgs = streamRange(this.#js, this.#names.events, from + 1, this.#head, {
-      headersOnly: true,
-    });
-    for await (const m of msgs) {
-      const id = m.headers?.get(HDR_MSG_ID);
-      if (id) this.#remember(id, m.seq - 1, Number(m.headers?.get(HDR_AT)));
+    for await (const m of streamRange(this.#jsm, this.#names.events, from + 1, this.#head)) {
+      const id = m.header.get(HDR_MSG_ID);
+      if (id) this.#remember(id, m.seq - 1, Number(m.header.get(HDR_AT)));
     }
   }
 
@@ -422,7 +421,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   async #receivedAtOf(offset: number): Promise<number | null> {
-    const m = await this.#jsm.direct.getMessage(this.#names.events, { seq: offset + 1 });
+    const m = await this.#jsm.streams.getMessage(this.#names.events, { seq: offset + 1 });
     const at = m?.header?.get(HDR_AT);
     return at ? Number(at) : null;
   }

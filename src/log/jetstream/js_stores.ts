@@ -141,7 +141,7 @@ export class JetStreamCommandStore implements CommandStore {
       out.push(...wanted.filter((_, i) => won[i]));
       batch = [];
     };
-    for await (const m of streamRange(this.#js, this.#stream, state.first_seq, state.last_seq)) {
+    for await (const m of streamRange(this.#jsm, this.#stream, state.first_seq, state.last_seq)) {
       batch.push({ seq: m.seq, line: m.string() });
       if (batch.length >= CLAIM_BATCH) await claimBatch();
       if (out.length >= max) return out;
