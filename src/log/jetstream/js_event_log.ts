@@ -55,6 +55,7 @@ export const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
 /** How long an append waits for the tail to deliver its events before advancing the head. */
 const TAIL_GRACE_MS = 2_000;
 const FIRST_REFRESH_MS = 5_000;
+const TAIL_RESTART_MS = 1_000;
 const PUBLISH_TIMEOUT_MS = 10_000;
 const HDR_AT = "Jimbot-Received-At";
 const HDR_MSG_ID = "Nats-Msg-Id";
@@ -70,6 +71,8 @@ export interface JetStreamLogObserver {
 
 export interface JetStreamLogOptions extends LogOptions {
   readonly replicas: number;
+  /** JetStream's own duplicate window (capped by dedupeWindowMs); SERVER_DEDUPE_WINDOW_MS. */
+  readonly serverDedupeWindowMs?: number;
   readonly storeObserver?: JetStreamLogObserver;
 }
 
@@ -107,6 +110,8 @@ export class JetStreamEventLog implements EventLog {
   readonly #inflight = new Set<Promise<unknown>>();
   #closed = false;
   #stopTail: () => void = () => {};
+  /** The newest stream sequence the tail has seen. */
+  #tailSeq: number;
   #refresh: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
@@ -123,6 +128,7 @@ export class JetStreamEventLog implements EventLog {
     this.#heads = new HeadNotifier(opts.onBackgroundError);
     this.#first = bounds.first;
     this.#head = bounds.head;
+    this.#tailSeq = bounds.head;
   }
 
   /** Creates (or updates) the streams, rebuilds the id index and starts tailing. */
@@ -143,7 +149,11 @@ export class JetStreamEventLog implements EventLog {
     };
     const window = Math.max(
       1_000,
-      Math.min(SERVER_DEDUPE_WINDOW_MS, dedupeWindowMs, maxAgeMs > 0 ? maxAgeMs : Infinity),
+      Math.min(
+        opts.serverDedupeWindowMs ?? SERVER_DEDUPE_WINDOW_MS,
+        dedupeWindowMs,
+        maxAgeMs > 0 ? maxAgeMs : Infinity,
+      ),
     );
     await ensureStream(jsm, {
       ...common,
@@ -395,16 +405,32 @@ export class JetStreamEventLog implements EventLog {
   async #startTail(): Promise<void> {
     const consumer = await this.#js.consumers.get(this.#names.events, {
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.#head + 1,
+      opt_start_seq: this.#tailSeq + 1,
     });
     const messages = await consumer.consume({ callback: (m) => this.#onTail(m) });
+    let stopped = false;
     this.#stopTail = () => {
+      stopped = true;
       messages.stop();
       consumer.delete().catch(() => {});
     };
+    // The library recreates an ordered consumer itself; should it give up, start a new one.
+    messages.closed().then(() => {
+      if (!stopped && !this.#closed) this.#restartTail();
+    });
+  }
+
+  #restartTail(): void {
+    this.#opts.onBackgroundError?.(new Error("the JetStream tail stopped; restarting it"));
+    setTimeout(() => {
+      if (this.#closed) return;
+      this.#startTail().catch(() => this.#restartTail());
+    }, TAIL_RESTART_MS);
   }
 
   #onTail(m: JsMsg): void {
+    if (m.seq <= this.#tailSeq) return; // a restarted tail may repeat what it handed over
+    this.#tailSeq = m.seq;
     const e = this.#stored(m);
     const id = m.headers?.get(HDR_MSG_ID);
     if (id) this.#remember(id, e.offset, e.receivedAt);

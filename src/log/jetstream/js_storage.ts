@@ -25,6 +25,8 @@ export interface JetStreamObserver extends JetStreamLogObserver {
 export interface JetStreamStorageOptions extends LogOptions {
   readonly nats: NatsOptions;
   readonly storeObserver?: JetStreamObserver;
+  /** JetStream's own duplicate window; the id index covers the rest of the dedupe window. */
+  readonly serverDedupeWindowMs?: number;
 }
 
 /** A JetStream storage: also says whether its connection is up (for /ready). */
