@@ -56,7 +56,7 @@ export const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
 const TAIL_GRACE_MS = 2_000;
 const FIRST_REFRESH_MS = 5_000;
 const TAIL_RESTART_MS = 1_000;
-const PUBLISH_TIMEOUT_MS = 10_000;
+const PUBLISH_TIMEOUT_MS = 5_000;
 const HDR_AT = "Jimbot-Received-At";
 const HDR_MSG_ID = "Nats-Msg-Id";
 // The stored text is the envelope without its leading offset (and a dead letter without seq).
