@@ -321,6 +321,12 @@ export class JetStreamEventLog implements EventLog {
         retries: 3,
       });
     } catch (err) {
+      if (/max_payload/.test(String(err))) {
+        throw new BusError("too_large", "An event is larger than the NATS server's max_payload", {
+          details: [{ bytes: body.length }],
+          cause: err,
+        });
+      }
       throw new BusError("not_ready", "The event store did not acknowledge the write; retry", {
         retryAfterS: 1,
         cause: err,
