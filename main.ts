@@ -10,6 +10,7 @@ import { StartupError } from "./src/errors.ts";
 import { scoreCommand } from "./src/cli/score.ts";
 import { replayCommand } from "./src/cli/replay.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
+import { migrateCommand } from "./src/cli/migrate.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
 
@@ -21,6 +22,7 @@ Usage:
   jimbot analytics rebuild     re-derive the analytics tables from the log (bus stopped)
   jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
   jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
+  jimbot migrate --to jetstream  copy a KV data dir into a NATS JetStream cluster (bus stopped)
   jimbot --help                this text
 
 Every option can also be set by the environment variable shown beside it; a flag wins.
@@ -46,6 +48,8 @@ async function main(args: string[]): Promise<number> {
       return await queryCommand(commandArgs);
     case "export":
       return await exportCommand(commandArgs);
+    case "migrate":
+      return await migrateCommand(commandArgs);
     case "help":
       write(USAGE);
       return 0;

@@ -58,7 +58,8 @@ const FIRST_REFRESH_MS = 5_000;
 const TAIL_RESTART_MS = 1_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 const HDR_AT = "Jimbot-Received-At";
-const HDR_MSG_ID = "Nats-Msg-Id";
+// The client event_id, for the id index (Nats-Msg-Id is what JetStream dedupes on).
+const HDR_EVENT_ID = "Jimbot-Event-Id";
 // The stored text is the envelope without its leading offset (and a dead letter without seq).
 const OFFSET_PREFIX = '{"offset":0,'.length;
 const SEQ_PREFIX = '{"seq":0,'.length;
@@ -256,6 +257,32 @@ export class JetStreamEventLog implements EventLog {
     return stats.sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /**
+   * Stores events read from another log as they are (migration): same text, received_at and
+   * order; offsets continue this log's. Their event_ids join the dedupe window.
+   */
+  async importEvents(events: readonly StoredEvent[]): Promise<void> {
+    const acks = events.map((e) => {
+      const h = natsHeaders();
+      h.set(HDR_AT, String(e.receivedAt));
+      // No message id: an id the source stored twice (a day apart) must be copied twice.
+      h.set(HDR_EVENT_ID, JSON.parse(e.json).event_id);
+      const body = e.json.slice(e.json.indexOf(",") + 1); // without its old offset
+      return this.#publish(topicSubject(this.#names.eventSubjects, e.topic), body, { headers: h });
+    });
+    const last = (await Promise.all(acks)).at(-1);
+    if (last) await this.#waitHead(last.seq);
+  }
+
+  /** Stores dead letters read from another log (each a line of JSON), in order. */
+  async importDeadLetters(lines: readonly string[]): Promise<void> {
+    await Promise.all(
+      lines.map((l) =>
+        this.#publish(this.#names.deadLetterSubject, l.slice(l.indexOf(",") + 1), {})
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#refresh);
@@ -295,6 +322,7 @@ export class JetStreamEventLog implements EventLog {
     if (known) return { offset: known.offset, duplicate: true };
     const h = natsHeaders();
     h.set(HDR_AT, String(receivedAt));
+    if (ev.clientEventId) h.set(HDR_EVENT_ID, ev.event_id);
     const ack = await this.#publish(topicSubject(this.#names.eventSubjects, ev.topic), body, {
       headers: h,
       msgID: ev.clientEventId ? ev.event_id : undefined,
@@ -403,7 +431,7 @@ export class JetStreamEventLog implements EventLog {
     const since = Date.now() - this.#opts.retention.dedupeWindowMs;
     const from = await this.offsetAtTime(since);
     for await (const m of streamRange(this.#jsm, this.#names.events, from + 1, this.#head)) {
-      const id = m.header.get(HDR_MSG_ID);
+      const id = m.header.get(HDR_EVENT_ID);
       if (id) this.#remember(id, m.seq - 1, Number(m.header.get(HDR_AT)));
     }
   }
@@ -438,7 +466,7 @@ export class JetStreamEventLog implements EventLog {
     if (m.seq <= this.#tailSeq) return; // a restarted tail may repeat what it handed over
     this.#tailSeq = m.seq;
     const e = this.#stored(m);
-    const id = m.headers?.get(HDR_MSG_ID);
+    const id = m.headers?.get(HDR_EVENT_ID);
     if (id) this.#remember(id, e.offset, e.receivedAt);
     if (e.offset < this.#head) return; // the head already moved past it (grace period)
     this.#fresh.push(e);

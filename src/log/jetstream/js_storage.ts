@@ -31,6 +31,7 @@ export interface JetStreamStorageOptions extends LogOptions {
 
 /** A JetStream storage: also says whether its connection is up (for /ready). */
 export interface JetStreamStorage extends Storage {
+  readonly log: JetStreamEventLog;
   healthy(): boolean;
 }
 
