@@ -1,16 +1,17 @@
 /**
  * Opens the storage `--store` names: the Deno KV file in the data dir (default), or a NATS
- * JetStream cluster (docs/scale-out.md), with the JetStream store's metrics on the bus registry.
+ * JetStream cluster (docs/scale-out.md), with the JetStream store's metrics on a registry.
  * @module
  */
 import client from "prom-client";
-import type { Config } from "./config.ts";
+import type { Config, StoreConfig } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { type LogOptions, openKvStorage, type Storage } from "./log/mod.ts";
 import {
   defaultReplicas,
   type JetStreamObserver,
+  type NatsOptions,
   openJetStreamStorage,
 } from "./log/jetstream/mod.ts";
 
@@ -20,7 +21,7 @@ const RETRY_EVERY_MS = 1_000;
 export async function openConfiguredStorage(
   config: Config,
   logger: Logger,
-  opts: LogOptions & { registry: client.Registry },
+  opts: LogOptions & { registry?: client.Registry },
 ): Promise<Storage> {
   if (config.store.kind === "kv") {
     return await openKvStorage(`${config.dataDir}/jimbot.kv`, {
@@ -28,21 +29,9 @@ export async function openConfiguredStorage(
       onConverted: (keys) => logger.info("data dir converted to the current layout", { keys }),
     });
   }
-  const s = config.store;
-  const nats = {
-    servers: s.natsServers,
-    namespace: s.natsNamespace,
-    replicas: s.natsReplicas || defaultReplicas(s.natsServers),
-    credsFile: s.natsCredsFile || undefined,
-    user: s.natsUser || undefined,
-    pass: s.natsPassword || undefined,
-    token: s.natsToken || undefined,
-    tlsCaFile: s.natsTlsCaFile || undefined,
-    tlsCertFile: s.natsTlsCertFile || undefined,
-    tlsKeyFile: s.natsTlsKeyFile || undefined,
-  };
-  const storeObserver = jetStreamMetrics(opts.registry);
-  const deadline = Date.now() + s.natsConnectTimeoutMs;
+  const nats = natsOptions(config.store);
+  const storeObserver = opts.registry ? jetStreamMetrics(opts.registry) : undefined;
+  const deadline = Date.now() + config.store.natsConnectTimeoutMs;
   for (let attempt = 1;; attempt++) {
     try {
       return await openJetStreamStorage({ ...opts, nats, storeObserver });
@@ -57,6 +46,22 @@ export async function openConfiguredStorage(
       await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
     }
   }
+}
+
+/** The NATS connection options `--nats-*` name. */
+export function natsOptions(s: StoreConfig): NatsOptions {
+  return {
+    servers: s.natsServers,
+    namespace: s.natsNamespace,
+    replicas: s.natsReplicas || defaultReplicas(s.natsServers),
+    credsFile: s.natsCredsFile || undefined,
+    user: s.natsUser || undefined,
+    pass: s.natsPassword || undefined,
+    token: s.natsToken || undefined,
+    tlsCaFile: s.natsTlsCaFile || undefined,
+    tlsCertFile: s.natsTlsCertFile || undefined,
+    tlsKeyFile: s.natsTlsKeyFile || undefined,
+  };
 }
 
 /** /ready's view of the store: false while a JetStream store is cut off from its cluster. */

@@ -3,11 +3,8 @@
 import { ConfigError, loadConfig } from "../config.ts";
 import { StartupError } from "../errors.ts";
 import { lockDataDir, openKvStorage, type Storage, type StoredEvent } from "../log/mod.ts";
-import {
-  defaultReplicas,
-  type JetStreamStorage,
-  openJetStreamStorage,
-} from "../log/jetstream/mod.ts";
+import { type JetStreamStorage, openJetStreamStorage } from "../log/jetstream/mod.ts";
+import { natsOptions } from "../storage_choice.ts";
 
 const HELP = `Usage: main.ts migrate --to jetstream [--data-dir DIR] --nats-servers URL[,URL…]
                        [--nats-namespace NS] [--nats-replicas N] [other --nats-* options]
@@ -54,18 +51,7 @@ async function migrate(args: string[]): Promise<string> {
   const s = config.store;
   await using target = await openJetStreamStorage({
     ...logOpts,
-    nats: {
-      servers: s.natsServers,
-      namespace: s.natsNamespace,
-      replicas: s.natsReplicas || defaultReplicas(s.natsServers),
-      credsFile: s.natsCredsFile || undefined,
-      user: s.natsUser || undefined,
-      pass: s.natsPassword || undefined,
-      token: s.natsToken || undefined,
-      tlsCaFile: s.natsTlsCaFile || undefined,
-      tlsCertFile: s.natsTlsCertFile || undefined,
-      tlsKeyFile: s.natsTlsKeyFile || undefined,
-    },
+    nats: natsOptions(s),
   });
   if (target.log.bounds().head > 0) {
     throw new StartupError(
