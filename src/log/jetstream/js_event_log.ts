@@ -146,7 +146,6 @@ export class JetStreamEventLog implements EventLog {
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       max_age: ms(maxAgeMs),
-      allow_direct: true,
     };
     const window = Math.max(
       1_000,
@@ -170,7 +169,9 @@ export class JetStreamEventLog implements EventLog {
     });
     const log = new JetStreamEventLog(js, jsm, names, opts, await streamBounds(jsm, names.events));
     await log.#rebuildIds();
-    await log.#startTail();
+    // Appends work without the tail (after a grace period): a tail that cannot start yet (a
+    // node is down) must not keep the bus from starting.
+    await log.#startTail().catch(() => log.#restartTail());
     if (maxAgeMs > 0 || maxEvents > 0) {
       log.#refresh = setInterval(() => log.#refreshFirst(), FIRST_REFRESH_MS);
     }

@@ -11,6 +11,7 @@ import type { LogOptions, Storage } from "../stores.ts";
 import { ConnectionWatch, connectNats, natsNames, type NatsOptions } from "./connection.ts";
 import { ensureStream, JetStreamEventLog, type JetStreamLogObserver } from "./js_event_log.ts";
 import {
+  bucketNames,
   CLAIM_TTL_MS,
   JetStreamCommandStore,
   JetStreamConsumerGroupStore,
@@ -64,10 +65,13 @@ async function openOn(nc: NatsConnection, opts: JetStreamStorageOptions) {
   });
   try {
     const kvm = new Kvm(nc);
+    // No direct gets: a follower answering one may not have the newest write yet, and a
+    // committed group offset or a coordinator version must be read back as written.
+    const bucket = { replicas, history: 1, allow_direct: false };
     const [groups, state, claims] = await Promise.all([
-      kvm.create(names.groups, { replicas, history: 1 }),
-      kvm.create(names.state, { replicas, history: 1 }),
-      kvm.create(names.commandClaims, { replicas, history: 1, ttl: CLAIM_TTL_MS }),
+      kvm.create(names.groups, bucket),
+      kvm.create(names.state, bucket),
+      kvm.create(names.commandClaims, { ...bucket, ttl: CLAIM_TTL_MS }),
     ]);
     await ensureStream(jsm, {
       name: names.commands,
@@ -94,9 +98,9 @@ async function openOn(nc: NatsConnection, opts: JetStreamStorageOptions) {
     return {
       kind: "jetstream",
       log,
-      groups: new JetStreamConsumerGroupStore(groups),
+      groups: new JetStreamConsumerGroupStore(groups, bucketNames(jsm, names.groups)),
       commands,
-      coordinator: new JetStreamStateStore(state),
+      coordinator: new JetStreamStateStore(state, bucketNames(jsm, names.state)),
       healthy: () => watch.connected && !nc.isClosed(),
       close,
       [Symbol.asyncDispose]: close,

@@ -32,11 +32,19 @@ export function kvName(key: string): string {
   return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
 }
 
-/** Every live key of a bucket, decoded. */
-async function allNames(kv: KV): Promise<string[]> {
-  const out: string[] = [];
-  for await (const key of await kv.keys()) out.push(kvName(key));
-  return out;
+/** Every name ever written to a bucket (deleted ones too: callers get() each). */
+export type NameLister = () => Promise<string[]>;
+
+/**
+ * Lists a bucket's names from its stream's per-subject counts, not with kv.keys(): that creates
+ * a consumer, which on nats-server 2.9 can hang while a node is down (see stream_range.ts).
+ */
+export function bucketNames(jsm: JetStreamManager, bucket: string): NameLister {
+  const prefix = `$KV.${bucket}.`;
+  return async () => {
+    const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {}).map((s) => kvName(s.slice(prefix.length)));
+  };
 }
 
 /** A KV write that lost a revision check (create on an existing key, update on a stale one). */
@@ -45,7 +53,7 @@ function lostRace(err: unknown): boolean {
 }
 
 export class JetStreamConsumerGroupStore implements ConsumerGroupStore {
-  constructor(private readonly kv: KV) {}
+  constructor(private readonly kv: KV, private readonly names: NameLister) {}
 
   async commit(group: string, offset: number): Promise<void> {
     await this.kv.put(kvKey(group), String(offset));
@@ -58,7 +66,7 @@ export class JetStreamConsumerGroupStore implements ConsumerGroupStore {
 
   async list(): Promise<ReadonlyMap<string, number>> {
     const out = new Map<string, number>();
-    for (const name of await allNames(this.kv)) {
+    for (const name of await this.names()) {
       const offset = await this.get(name);
       if (offset !== undefined) out.set(name, offset);
     }
@@ -71,7 +79,7 @@ export class JetStreamConsumerGroupStore implements ConsumerGroupStore {
 }
 
 export class JetStreamStateStore implements StateStore {
-  constructor(private readonly kv: KV) {}
+  constructor(private readonly kv: KV, private readonly names: NameLister) {}
 
   async get(key: string): Promise<Versioned | null> {
     const e = await this.kv.get(kvKey(key));
@@ -93,7 +101,9 @@ export class JetStreamStateStore implements StateStore {
 
   async list(prefix: string): Promise<string[]> {
     const path = prefix.replace(/\/$/, "");
-    return (await allNames(this.kv)).filter((k) => k === path || k.startsWith(path + "/"));
+    const under = (await this.names()).filter((k) => k === path || k.startsWith(path + "/"));
+    const live = await Promise.all(under.map(async (k) => (await this.get(k)) !== null));
+    return under.filter((_, i) => live[i]);
   }
 }
 
