@@ -26,7 +26,7 @@ import {
   type StoredMsg,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/transport-node";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { BusError } from "../../errors.ts";
 import {
   type AppendRequest,
@@ -47,7 +47,7 @@ import { HeadNotifier } from "../head_notifier.ts";
 import type { LogOptions } from "../stores.ts";
 import type { TopicMatcher } from "../topic_pattern.ts";
 import type { NatsNames } from "./connection.ts";
-import { streamRange } from "./stream_range.ts";
+import { headersRange, streamRange } from "./stream_range.ts";
 import { subjectTopic, topicSubject } from "./topic_subject.ts";
 
 /** The JetStream duplicate window we ask for; the id index covers the rest of dedupeWindowMs. */
@@ -427,13 +427,22 @@ export class JetStreamEventLog implements EventLog {
     }
   }
 
-  /** Loads the ids of the dedupe window from the stream. */
+  /** Loads the ids of the dedupe window from the stream (headers only where it can). */
   async #rebuildIds(): Promise<void> {
     const since = Date.now() - this.#opts.retention.dedupeWindowMs;
-    const from = await this.offsetAtTime(since);
-    for await (const m of streamRange(this.#jsm, this.#names.events, from + 1, this.#head)) {
-      const id = m.header.get(HDR_EVENT_ID);
-      if (id) this.#remember(id, m.seq - 1, Number(m.header.get(HDR_AT)));
+    let next = (await this.offsetAtTime(since)) + 1;
+    const take = (seq: number, h: MsgHdrs | undefined) => {
+      next = seq + 1;
+      const id = h?.get(HDR_EVENT_ID);
+      if (id) this.#remember(id, seq - 1, Number(h?.get(HDR_AT)));
+    };
+    try {
+      await headersRange(this.#js, this.#names.events, next, this.#head, take);
+    } catch {
+      // The consumer could not start or stalled: continue by gets, slower but always answered.
+      for await (const m of streamRange(this.#jsm, this.#names.events, next, this.#head)) {
+        take(m.seq, m.header);
+      }
     }
   }
 
