@@ -56,6 +56,8 @@ export const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
 const TAIL_GRACE_MS = 2_000;
 const FIRST_REFRESH_MS = 5_000;
 const TAIL_RESTART_MS = 1_000;
+// Messages one pull of the tail asks for: fewer pull requests under load.
+const TAIL_PULL_MESSAGES = 1_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 const HDR_AT = "Jimbot-Received-At";
 // The client event_id, for the id index (Nats-Msg-Id is what JetStream dedupes on).
@@ -451,7 +453,10 @@ export class JetStreamEventLog implements EventLog {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.#tailSeq + 1,
     });
-    const messages = await consumer.consume({ callback: (m) => this.#onTail(m) });
+    const messages = await consumer.consume({
+      callback: (m) => this.#onTail(m),
+      max_messages: TAIL_PULL_MESSAGES,
+    });
     let stopped = false;
     this.#stopTail = () => {
       stopped = true;
