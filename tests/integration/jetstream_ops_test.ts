@@ -75,3 +75,37 @@ Deno.test({
     assert.match(metrics, /jimbot_store_publish_seconds_count [1-9]/);
   },
 });
+
+Deno.test({
+  name: `jetstream: two buses share the coordinator's rate limit without over-granting${skip}`,
+  ignore: NATS_MISSING !== null,
+  async fn() {
+    await using nats = await NatsCluster.start(1);
+    const config = await Deno.makeTempFile({ suffix: ".json" });
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({ limiters: { claude: { requests_per_hour: 1, burst: 10 } } }),
+    );
+    const flags = [
+      "--store=jetstream",
+      `--nats-servers=${nats.urls[0]}`,
+      "--analytics=false",
+      `--coordinator-config=${config}`,
+      "--gpu=0:8000",
+    ];
+    await using a = await startBus(flags);
+    await using b = await startBus(flags);
+    const reserve = (bus: typeof a) =>
+      bus.post(
+        "/jimbot.coordinator.v1.ResourceCoordinator/Reserve",
+        JSON.stringify({ limiter: "claude" }),
+      );
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => reserve(i % 2 ? a : b)),
+    );
+    assert.ok(answers.every((r) => r.status === 200), JSON.stringify(answers.map((r) => r.text)));
+    const allowed = answers.filter((r) => r.json.allowed === true).length;
+    assert.equal(allowed, 10, "the burst of 10 was granted once across both buses");
+    await Deno.remove(config);
+  },
+});
