@@ -4,7 +4,7 @@
  * where it is absent, so tests can skip with a stated reason.
  * @module
  */
-import { connect } from "@nats-io/transport-node";
+import { connect, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 /** The nats-server executable on PATH, or null. */
@@ -43,10 +43,12 @@ interface Node {
 export class NatsCluster implements AsyncDisposable {
   readonly #dir: string;
   readonly #nodes: Node[];
+  readonly #connect: NodeConnectionOptions;
 
-  private constructor(dir: string, nodes: Node[]) {
+  private constructor(dir: string, nodes: Node[], connectOpts: NodeConnectionOptions) {
     this.#dir = dir;
     this.#nodes = nodes;
+    this.#connect = connectOpts;
   }
 
   /** Client URLs of every node (also those stopped). */
@@ -54,8 +56,15 @@ export class NatsCluster implements AsyncDisposable {
     return this.#nodes.map((n) => `nats://127.0.0.1:${n.port}`);
   }
 
-  /** Starts `size` nodes (1, or 3 for a cluster) and waits until JetStream answers. */
-  static async start(size: 1 | 3 = 1): Promise<NatsCluster> {
+  /**
+   * Starts `size` nodes (1, or 3 for a cluster) and waits until JetStream answers. `config` is
+   * added to every node's configuration (authorization, TLS); `connect` is what a client then
+   * needs to get in.
+   */
+  static async start(
+    size: 1 | 3 = 1,
+    opts: { config?: string; connect?: NodeConnectionOptions } = {},
+  ): Promise<NatsCluster> {
     const dir = await Deno.makeTempDir({ prefix: "jimbot-nats-" });
     const ports = Array.from({ length: size }, () => ({ client: freePort(), route: freePort() }));
     const nodes: Node[] = [];
@@ -69,11 +78,11 @@ export class NatsCluster implements AsyncDisposable {
       await Deno.writeTextFile(
         config,
         `server_name: ${name}\nlisten: "127.0.0.1:${p.client}"\n` +
-          `jetstream { store_dir: "${dir}/${name}" }\n${cluster}\n`,
+          `jetstream { store_dir: "${dir}/${name}" }\n${cluster}\n${opts.config ?? ""}\n`,
       );
       nodes.push({ name, port: p.client, config, child: null });
     }
-    const cluster = new NatsCluster(dir, nodes);
+    const cluster = new NatsCluster(dir, nodes, opts.connect ?? {});
     try {
       for (let i = 0; i < size; i++) cluster.startNode(i);
       await cluster.waitReady();
@@ -111,7 +120,12 @@ export class NatsCluster implements AsyncDisposable {
     let last: unknown = null;
     while (Date.now() < deadline) {
       try {
-        const nc = await connect({ servers: running, timeout: 1_000, reconnect: false });
+        const nc = await connect({
+          ...this.#connect,
+          servers: running,
+          timeout: 1_000,
+          reconnect: false,
+        });
         try {
           const jsm = await jetstreamManager(nc, { timeout: 2_000 });
           await jsm.getAccountInfo();

@@ -1,0 +1,71 @@
+// The NATS credentials and TLS options: a server that wants a user, a password and TLS is
+// reachable with them (the CA from --nats-tls-ca), and without the password says who refused.
+import assert from "node:assert/strict";
+import { openJetStreamStorage } from "../../src/log/jetstream/mod.ts";
+import { NATS_MISSING, NatsCluster } from "../_nats_server.ts";
+import { event, logOptions } from "./_storage_cases.ts";
+
+const skip = NATS_MISSING ? ` (skipped: ${NATS_MISSING})` : "";
+
+async function selfSigned(dir: string): Promise<void> {
+  const made = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+}
+
+Deno.test({
+  name: `jetstream: user, password and TLS options reach a server that requires them${skip}`,
+  ignore: NATS_MISSING !== null,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "jimbot-nats-tls-" });
+    try {
+      await selfSigned(dir);
+      await using nats = await NatsCluster.start(1, {
+        config: `authorization { user: jim, password: s3cret }\n` +
+          `tls { cert_file: "${dir}/cert.pem", key_file: "${dir}/key.pem" }`,
+        connect: { user: "jim", pass: "s3cret", tls: { caFile: `${dir}/cert.pem` } },
+      });
+      const reach = {
+        servers: nats.urls,
+        namespace: "auth",
+        replicas: 1,
+        tlsCaFile: `${dir}/cert.pem`,
+      };
+      {
+        await using s = await openJetStreamStorage({
+          ...logOptions(),
+          nats: { ...reach, user: "jim", pass: "s3cret" },
+        });
+        const r = await s.log.append({ events: [event("tls")], deadLetters: [] });
+        assert.deepEqual(r.outcomes, [{ offset: 0, duplicate: false }]);
+      }
+      await assert.rejects(
+        openJetStreamStorage({ ...logOptions(), nats: { ...reach, user: "jim", pass: "wrong" } }),
+        /Cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+: .*(auth|Authorization)/i,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
