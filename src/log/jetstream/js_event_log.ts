@@ -24,7 +24,6 @@ import {
   RetentionPolicy,
   StorageType,
   type StoredMsg,
-  type StreamConfig,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { BusError } from "../../errors.ts";
@@ -47,11 +46,13 @@ import { HeadNotifier } from "../head_notifier.ts";
 import type { LogOptions } from "../stores.ts";
 import type { TopicMatcher } from "../topic_pattern.ts";
 import type { NatsNames } from "./connection.ts";
+import { RecentIds } from "./recent_ids.ts";
 import { headersRange, streamRange } from "./stream_range.ts";
+import { ensureStream, mapLimited, streamBounds } from "./streams.ts";
 import { subjectTopic, topicSubject } from "./topic_subject.ts";
 
 /** The JetStream duplicate window we ask for; the id index covers the rest of dedupeWindowMs. */
-export const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
+const SERVER_DEDUPE_WINDOW_MS = 5 * 60_000;
 /** How long an append waits for the tail to deliver its events before advancing the head. */
 const TAIL_GRACE_MS = 2_000;
 const FIRST_REFRESH_MS = 5_000;
@@ -81,19 +82,6 @@ export interface JetStreamLogOptions extends LogOptions {
 
 const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
 
-/** Creates the stream, or brings its limits in line with `config` when it exists. */
-export async function ensureStream(
-  jsm: JetStreamManager,
-  config: Partial<StreamConfig> & { name: string },
-): Promise<void> {
-  try {
-    await jsm.streams.add(config);
-  } catch (err) {
-    if (!/already in use/i.test(String(err))) throw err;
-    await jsm.streams.update(config.name, config);
-  }
-}
-
 export class JetStreamEventLog implements EventLog {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
@@ -102,8 +90,8 @@ export class JetStreamEventLog implements EventLog {
   readonly #heads: HeadNotifier;
   #first: number;
   #head: number;
-  /** Client event_id → offset and received_at, oldest first (Map order). */
-  readonly #ids = new Map<string, { offset: number; at: number }>();
+  /** Client event_ids of the dedupe window. */
+  readonly #ids: RecentIds;
   /** Events the tail delivered that are not yet handed to listeners. */
   #fresh: StoredEvent[] = [];
   #flushQueued = false;
@@ -129,6 +117,7 @@ export class JetStreamEventLog implements EventLog {
     this.#names = names;
     this.#opts = opts;
     this.#heads = new HeadNotifier(opts.onBackgroundError);
+    this.#ids = new RecentIds(opts.retention, () => this.#first);
     this.#first = bounds.first;
     this.#head = bounds.head;
     this.#tailSeq = bounds.head;
@@ -419,16 +408,6 @@ export class JetStreamEventLog implements EventLog {
     };
   }
 
-  #remember(id: string, offset: number, at: number): void {
-    this.#ids.set(id, { offset, at });
-    const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
-    const oldest = Date.now() - dedupeWindowMs;
-    for (const [key, v] of this.#ids) {
-      if (this.#ids.size <= dedupeMaxIds && v.at >= oldest && v.offset >= this.#first) break;
-      this.#ids.delete(key);
-    }
-  }
-
   /** Loads the ids of the dedupe window from the stream (headers only where it can). */
   async #rebuildIds(): Promise<void> {
     const since = Date.now() - this.#opts.retention.dedupeWindowMs;
@@ -436,7 +415,7 @@ export class JetStreamEventLog implements EventLog {
     const take = (seq: number, h: MsgHdrs | undefined) => {
       next = seq + 1;
       const id = h?.get(HDR_EVENT_ID);
-      if (id) this.#remember(id, seq - 1, Number(h?.get(HDR_AT)));
+      if (id) this.#ids.remember(id, seq - 1, Number(h?.get(HDR_AT)));
     };
     try {
       await headersRange(this.#js, this.#names.events, next, this.#head, take);
@@ -482,7 +461,7 @@ export class JetStreamEventLog implements EventLog {
     this.#tailSeq = m.seq;
     const e = this.#stored(m);
     const id = m.headers?.get(HDR_EVENT_ID);
-    if (id) this.#remember(id, e.offset, e.receivedAt);
+    if (id) this.#ids.remember(id, e.offset, e.receivedAt);
     if (e.offset < this.#head) return; // the head already moved past it (grace period)
     this.#fresh.push(e);
     if (this.#flushQueued) return;
@@ -511,29 +490,4 @@ export class JetStreamEventLog implements EventLog {
       this.#opts.onBackgroundError?.(err);
     }
   }
-}
-
-/** The log bounds a stream's state implies (first is the oldest retained offset). */
-async function streamBounds(jsm: JetStreamManager, stream: string): Promise<LogBounds> {
-  const { state } = await jsm.streams.info(stream);
-  const head = state.last_seq;
-  return { first: state.messages === 0 ? head : state.first_seq - 1, head };
-}
-
-/** `fn` over `items` with at most `limit` running at once, results in order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

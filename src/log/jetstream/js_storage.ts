@@ -9,7 +9,8 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LogOptions, Storage } from "../stores.ts";
 import { ConnectionWatch, connectNats, natsNames, type NatsOptions } from "./connection.ts";
-import { ensureStream, JetStreamEventLog, type JetStreamLogObserver } from "./js_event_log.ts";
+import { JetStreamEventLog, type JetStreamLogObserver } from "./js_event_log.ts";
+import { ensureStream } from "./streams.ts";
 import {
   bucketNames,
   CLAIM_TTL_MS,
