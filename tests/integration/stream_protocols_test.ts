@@ -8,6 +8,7 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
+import { selfSignedCert } from "../_tls_cert.ts";
 import { startBus } from "./_bus.ts";
 import { connectClient, EARLIEST, modEvent } from "./_stream_client.ts";
 import {
@@ -120,30 +121,7 @@ Deno.test("Publish answers RESOURCE_EXHAUSTED with retry-after only when the log
 
 Deno.test("--tls-cert/--tls-key: Connect over TLS h2 on the main port, gRPC over TLS on the gRPC port", async () => {
   const dir = await Deno.makeTempDir({ prefix: "jimbot-tls-" });
-  const made = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  await selfSignedCert(dir);
   const ca = await Deno.readTextFile(`${dir}/cert.pem`);
   try {
     await using bus = await startBus([`--tls-cert=${dir}/cert.pem`, `--tls-key=${dir}/key.pem`]);

@@ -3,36 +3,10 @@
 import assert from "node:assert/strict";
 import { openJetStreamStorage } from "../../src/log/jetstream/mod.ts";
 import { NATS_MISSING, NatsCluster } from "../_nats_server.ts";
+import { selfSignedCert } from "../_tls_cert.ts";
 import { event, logOptions } from "./_storage_cases.ts";
 
 const skip = NATS_MISSING ? ` (skipped: ${NATS_MISSING})` : "";
-
-async function selfSigned(dir: string): Promise<void> {
-  const made = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
-}
 
 Deno.test({
   name: `jetstream: user, password and TLS options reach a server that requires them${skip}`,
@@ -40,7 +14,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "jimbot-nats-tls-" });
     try {
-      await selfSigned(dir);
+      await selfSignedCert(dir);
       await using nats = await NatsCluster.start(1, {
         config: `authorization { user: jim, password: s3cret }\n` +
           `tls { cert_file: "${dir}/cert.pem", key_file: "${dir}/key.pem" }`,
