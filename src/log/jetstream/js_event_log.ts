@@ -59,6 +59,8 @@ const FIRST_REFRESH_MS = 5_000;
 const TAIL_RESTART_MS = 1_000;
 // Messages one pull of the tail asks for: fewer pull requests under load.
 const TAIL_PULL_MESSAGES = 1_000;
+// Short pulls: the library notices a lost consumer after two missed heartbeats (half of this).
+const TAIL_PULL_EXPIRES_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 const HDR_AT = "Jimbot-Received-At";
 // The client event_id, for the id index (Nats-Msg-Id is what JetStream dedupes on).
@@ -435,6 +437,7 @@ export class JetStreamEventLog implements EventLog {
     const messages = await consumer.consume({
       callback: (m) => this.#onTail(m),
       max_messages: TAIL_PULL_MESSAGES,
+      expires: TAIL_PULL_EXPIRES_MS,
     });
     let stopped = false;
     this.#stopTail = () => {
