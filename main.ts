@@ -14,6 +14,7 @@ import { tokenCommand } from "./src/cli/token.ts";
 import { jobChildMain } from "./src/analytics/job.ts";
 import { JOB_SUBCOMMAND } from "./src/analytics/job_process.ts";
 import { analyticsCommand, exportCommand, queryCommand } from "./src/cli/analytics.ts";
+import { migrateCommand } from "./src/cli/migrate.ts";
 
 const USAGE = `JimBot Bus ${VERSION}: the event hub of an AI that plays Balatro.
 
@@ -26,6 +27,7 @@ Usage:
   jimbot query "SELECT …"      read-only SQL on the analytics tables, printed as a table
   jimbot export [options]      a table or query to Parquet or CSV (jimbot export --help)
   jimbot token create|revoke|list  bearer tokens (jimbot token --help)
+  jimbot migrate --to jetstream  copy a KV data dir into a NATS JetStream cluster (bus stopped)
   jimbot --version             the version
   jimbot --help                this text
 
@@ -63,6 +65,8 @@ async function main(args: string[]): Promise<number> {
       return await tokenCommand(commandArgs);
     case JOB_SUBCOMMAND: // a compiled binary's analytics job (src/analytics/job_process.ts)
       return await jobChildMain();
+    case "migrate":
+      return await migrateCommand(commandArgs);
     case "help":
       write(USAGE);
       return 0;

@@ -8,7 +8,8 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { CommandQueue } from "./commands/mod.ts";
 import { Ingest } from "./ingest/mod.ts";
-import { openKvStorage, type Storage } from "./log/mod.ts";
+import type { Storage } from "./log/mod.ts";
+import { openConfiguredStorage, storageHealthy } from "./storage_choice.ts";
 import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
@@ -67,7 +68,7 @@ export interface App extends AsyncDisposable {
 }
 
 export interface CreateAppOptions {
-  /** The storage to run on (the app closes it); Deno KV in `config.dataDir` when absent. */
+  /** The storage to run on (the app closes it); the one `--store` names when absent. */
   readonly storage?: Storage;
 }
 
@@ -90,12 +91,12 @@ export async function createApp(
   );
   const metrics = new BusMetrics();
   const storage = stack.use(
-    opts.storage ?? await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+    opts.storage ?? await openConfiguredStorage(config, logger, {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
       observer: metrics,
       onBackgroundError: (error) => logger.error("event log background work failed", { error }),
-      onConverted: (keys) => logger.info("data dir converted to the current layout", { keys }),
+      registry: metrics.registry,
     }),
   );
   const log = storage.log;
@@ -172,7 +173,7 @@ export async function createApp(
       metricsText: () => metrics.registry.metrics(),
       version: VERSION,
       startedAtMs,
-      isReady: () => state.ready,
+      isReady: () => state.ready && storageHealthy(storage),
     },
     (route, method, status, seconds) => metrics.request(route, method, status, seconds),
     [

@@ -68,8 +68,29 @@ export interface AnalyticsConfig {
   readonly postgresUrl: string;
 }
 
+/** Where the bus stores everything: the Deno KV file, or a NATS JetStream cluster. */
+export interface StoreConfig {
+  readonly kind: "kv" | "jetstream";
+  /** NATS client URLs (--store jetstream). */
+  readonly natsServers: readonly string[];
+  /** Stream and bucket name prefix in the cluster. */
+  readonly natsNamespace: string;
+  /** Stream replication; 0 = 3 with three or more servers, else 1. */
+  readonly natsReplicas: number;
+  readonly natsCredsFile: string;
+  readonly natsUser: string;
+  readonly natsPassword: string;
+  readonly natsToken: string;
+  readonly natsTlsCaFile: string;
+  readonly natsTlsCertFile: string;
+  readonly natsTlsKeyFile: string;
+  /** How long a starting bus retries an unreachable NATS before it exits. */
+  readonly natsConnectTimeoutMs: number;
+}
+
 /** Everything the service needs to start. */
 export interface Config {
+  readonly store: StoreConfig;
   readonly host: string;
   /** 0 picks a free port; the bound one is logged. */
   readonly port: number;
@@ -149,6 +170,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     d.port = integer(v, n, 0, 65535);
   }),
   opt("data-dir", "directory of the Deno KV database", "./data", (d, v) => d.dataDir = v),
+  opt("store", "kv (one process) or jetstream (NATS cluster)", "kv", (d, v, n) => {
+    if (v !== "kv" && v !== "jetstream") throw invalid(n, "kv or jetstream", v);
+    d.store.kind = v;
+  }),
+  opt("nats-servers", "NATS URLs for --store jetstream, comma-separated", NONE, (d, v, n) => {
+    const urls = v.split(",").map((u) => u.trim()).filter((u) => u !== "");
+    if (urls.length === 0) throw invalid(n, "nats://host:port[,nats://host:port...]", v);
+    d.store.natsServers = urls;
+  }),
+  opt("nats-namespace", "prefix of the NATS streams and buckets", "jimbot", (d, v, n) => {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(v)) throw invalid(n, "letters, digits, _ or -", v);
+    d.store.natsNamespace = v;
+  }),
+  opt("nats-replicas", "JetStream replicas (auto: 3 with 3+ servers)", "auto", (d, v, n) => {
+    d.store.natsReplicas = v === "auto" ? 0 : integer(v, n, 1, 5);
+  }),
+  opt("nats-creds", "NATS credentials file", NONE, (d, v) => d.store.natsCredsFile = v),
+  opt("nats-user", "NATS user name", NONE, (d, v) => d.store.natsUser = v),
+  opt("nats-password", "NATS password", NONE, (d, v) => d.store.natsPassword = v),
+  opt("nats-token", "NATS token", NONE, (d, v) => d.store.natsToken = v),
+  opt("nats-tls-ca", "PEM CA bundle: TLS to NATS", NONE, (d, v) => d.store.natsTlsCaFile = v),
+  opt("nats-tls-cert", "PEM client certificate for NATS", NONE, (d, v) => {
+    d.store.natsTlsCertFile = v;
+  }),
+  opt("nats-tls-key", "PEM client key for --nats-tls-cert", NONE, (d, v) => {
+    d.store.natsTlsKeyFile = v;
+  }),
+  opt(
+    "nats-connect-timeout",
+    "retry an unreachable NATS this long, then exit",
+    "30s",
+    (d, v, n) => {
+      d.store.natsConnectTimeoutMs = duration(v, n, 0);
+    },
+  ),
   opt("log-level", `one of ${LOG_LEVELS.join(", ")}`, "info", (d, v, n) => {
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
       throw invalid(n, `one of ${LOG_LEVELS.join(", ")}`, v);
@@ -365,6 +421,20 @@ export const OPTIONS: readonly OptionSpec[] = [
 /** The configuration with every default (each option's default from OPTIONS). */
 export function defaultConfig(): Config {
   const draft: Draft = {
+    store: {
+      kind: "kv",
+      natsServers: [],
+      natsNamespace: "",
+      natsReplicas: 0,
+      natsCredsFile: "",
+      natsUser: "",
+      natsPassword: "",
+      natsToken: "",
+      natsTlsCaFile: "",
+      natsTlsCertFile: "",
+      natsTlsKeyFile: "",
+      natsConnectTimeoutMs: 0,
+    },
     host: "",
     port: 0,
     dataDir: "",
@@ -468,6 +538,9 @@ export function loadConfig(
     const value = env[name];
     if (given.has(spec.flag) || value === undefined || value === "") continue;
     spec.set(draft, value.trim(), name);
+  }
+  if (draft.store.kind === "jetstream" && draft.store.natsServers.length === 0) {
+    throw new ConfigError("Cannot start: --store jetstream needs --nats-servers");
   }
   return { help: false, config: draft, rest };
 }

@@ -80,6 +80,7 @@ export class Bus {
   /** Opens a subscription; close it when done (it counts as a subscriber until then). */
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     const topics = compilePatterns(opts.topics);
+    if (opts.group !== undefined) await this.groups.refresh(opts.group);
     const committed = opts.group === undefined ? undefined : this.groups.committed(opts.group);
     const from = committed !== undefined
       ? Math.max(committed + 1, this.log.bounds().first)

@@ -37,6 +37,18 @@ export class ConsumerGroups {
     return this.#known.get(checkGroup(group));
   }
 
+  /**
+   * Reloads the group's committed offset from the store: on a shared store (JetStream) another
+   * bus process may have moved it since this one loaded it.
+   */
+  async refresh(group: string): Promise<void> {
+    checkGroup(group);
+    if (this.#dirty.has(group)) return; // this process's newer ack is not written yet
+    const stored = await this.#store.get(group);
+    if (stored === undefined) this.#known.delete(group);
+    else this.#known.set(group, stored);
+  }
+
   /** Every group with its committed offset. */
   all(): ReadonlyMap<string, number> {
     return this.#known;

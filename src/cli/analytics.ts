@@ -13,7 +13,9 @@ import {
   toCsv,
   toParquet,
 } from "../analytics/mod.ts";
-import { lockDataDir, openKvStorage } from "../log/mod.ts";
+import { lockDataDir } from "../log/mod.ts";
+import { createLogger } from "../logger.ts";
+import { openConfiguredStorage } from "../storage_choice.ts";
 import { BusError, StartupError } from "../errors.ts";
 import { readFlags } from "./flags.ts";
 
@@ -44,7 +46,7 @@ export async function analyticsCommand(args: string[]): Promise<number> {
     const { config } = parse(rest);
     // A running bus owns the log and the analytics file: refuse rather than race it.
     using _lock = await lockDataDir(config.dataDir, "analytics rebuild");
-    await using storage = await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+    await using storage = await openConfiguredStorage(config, createLogger(config.logLevel), {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
     });

@@ -8,8 +8,9 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
+import { OPENSSL, selfSignedCert } from "../_tls_cert.ts";
 import { startBus } from "./_bus.ts";
-import { anyMissing, findTool, pathOf, testName } from "../_tools.ts";
+import { anyMissing, testName } from "../_tools.ts";
 import { bearer, connectClient, EARLIEST, modEvent } from "./_stream_client.ts";
 import {
   EventBus,
@@ -119,8 +120,6 @@ Deno.test("Publish answers RESOURCE_EXHAUSTED with retry-after only when the log
   }
 });
 
-const OPENSSL = await findTool("openssl", ["version"], "apt-get install openssl");
-
 Deno.test({
   name: testName(
     "--tls-cert/--tls-key: Connect over TLS h2 on the main port, gRPC over TLS on the gRPC port",
@@ -129,30 +128,7 @@ Deno.test({
   ignore: anyMissing(OPENSSL),
 }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "jimbot-tls-" });
-  const made = await new Deno.Command(pathOf(OPENSSL), {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  await selfSignedCert(dir);
   const ca = await Deno.readTextFile(`${dir}/cert.pem`);
   try {
     await using bus = await startBus([`--tls-cert=${dir}/cert.pem`, `--tls-key=${dir}/key.pem`]);
