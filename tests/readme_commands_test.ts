@@ -20,6 +20,7 @@ const NOT_RUN: readonly [RegExp, string][] = [
   [/^npx deno task (dev|check|bench)/, "runs for minutes or until stopped"],
   [/analytics rebuild/, "needs the bus stopped"],
   [/^(deploy\/quickstart\.sh|docker)\b/, "needs a container engine (CI checks the compose files)"],
+  [/^nats-server\b|\bmigrate --to jetstream\b/, "needs a NATS cluster of several machines"],
   [/token (create|revoke)\b/, "changes the tokens file (the test exports its bus's token)"],
   [
     /python3 -m (pip|venv)\b/,

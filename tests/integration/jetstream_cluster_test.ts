@@ -48,7 +48,7 @@ async function post(bus: RunningBus, b: Batch, statuses: Map<number, number>): P
 
 /** Events a WebSocket consumer of `group` gets after subscribing, until `until` arrived. */
 async function consumeGroup(bus: RunningBus, group: string, until: number, ack?: number) {
-  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`);
+  const ws = new WebSocket(`ws://127.0.0.1:${bus.port}/api/v1/ws`, { headers: bus.auth });
   const offsets: number[] = [];
   const other: string[] = [];
   let position = -1;

@@ -70,7 +70,7 @@ Deno.test({
       "a write to succeed",
       async () => (await bus.post("/api/v1/events/batch", batch())).status === 200,
     );
-    const metrics = await (await fetch(`${bus.url}/metrics`)).text();
+    const metrics = await (await fetch(`${bus.url}/metrics`, { headers: bus.auth })).text();
     assert.match(metrics, /jimbot_store_reconnects_total [1-9]/);
     assert.match(metrics, /jimbot_store_publish_seconds_count [1-9]/);
   },
