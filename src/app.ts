@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { CommandQueue } from "./commands/mod.ts";
 import { Ingest } from "./ingest/mod.ts";
-import { openKvStorage, type Storage } from "./log/mod.ts";
+import { openStorage, type Storage } from "./log/mod.ts";
 import { BusMetrics } from "./metrics.ts";
 import { createHandler } from "./http/handler.ts";
 import { BodyReader } from "./http/body.ts";
@@ -70,7 +70,7 @@ export async function createApp(
   await using stack = new AsyncDisposableStack();
   const metrics = new BusMetrics();
   const storage = stack.use(
-    opts.storage ?? await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+    opts.storage ?? await openStorage(config.logStore, config.dataDir, {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
       observer: metrics,

@@ -47,6 +47,8 @@ export interface Config {
   /** 0 picks a free port; the bound one is logged. */
   readonly port: number;
   readonly dataDir: string;
+  /** Which store holds the event log (the other stores are always in Deno KV). */
+  readonly logStore: "kv" | "sqlite";
   readonly logLevel: LogLevel;
   readonly limits: Limits;
   readonly retention: Retention;
@@ -119,6 +121,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     d.port = integer(v, n, 0, 65535);
   }),
   opt("data-dir", "directory of the Deno KV database", DEFAULT_DATA_DIR, (d, v) => d.dataDir = v),
+  opt("log-store", "event log store: kv or sqlite (fixed per data dir)", "kv", (d, v, n) => {
+    if (v !== "kv" && v !== "sqlite") throw invalid(n, "kv or sqlite", v);
+    d.logStore = v;
+  }),
   opt("log-level", `one of ${LOG_LEVELS.join(", ")}`, "info", (d, v, n) => {
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
       throw invalid(n, `one of ${LOG_LEVELS.join(", ")}`, v);
@@ -233,6 +239,7 @@ export function defaultConfig(): Config {
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
     dataDir: DEFAULT_DATA_DIR,
+    logStore: "kv",
     logLevel: "info",
     limits: {
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,

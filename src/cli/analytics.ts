@@ -13,7 +13,7 @@ import {
   toCsv,
   toParquet,
 } from "../analytics/mod.ts";
-import { lockDataDir, openKvStorage } from "../log/mod.ts";
+import { lockDataDir, openStorage } from "../log/mod.ts";
 import { BusError, StartupError } from "../errors.ts";
 
 const HELP = `Usage:
@@ -42,7 +42,7 @@ export async function analyticsCommand(args: string[]): Promise<number> {
     const { config } = parse(rest);
     // A running bus owns the log and the analytics file: refuse rather than race it.
     using _lock = await lockDataDir(config.dataDir, "analytics rebuild");
-    await using storage = await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+    await using storage = await openStorage(config.logStore, config.dataDir, {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
     });

@@ -36,3 +36,10 @@ export {
   openMemoryStorage,
 } from "./memory_storage.ts";
 export { compileTopicPatterns, type TopicMatcher } from "./topic_pattern.ts";
+export { SqliteEventLog, type SqliteEventLogOptions } from "./sqlite/sqlite_event_log.ts";
+export {
+  openSqliteStorage,
+  SQLITE_LOG_FILE,
+  type SqliteStorageOptions,
+} from "./sqlite/sqlite_storage.ts";
+export { type LogStore, openStorage } from "./open_storage.ts";

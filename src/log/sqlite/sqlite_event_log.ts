@@ -1,0 +1,463 @@
+/**
+ * The event log on SQLite (`node:sqlite`): one append-only table keyed by offset, in WAL mode.
+ * Appends are grouped into rounds; each round is one transaction committed by the writer worker
+ * (writer_worker.ts), so the fsync never blocks the event loop and many appends share it. The
+ * main thread plans rounds (offsets, dedupe, envelope text) and reads on its own connection.
+ * Large events need no chunking (a SQLite text value holds up to 1 GB).
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type EventLog,
+  type EventOutcome,
+  type HeadListener,
+  type LogBounds,
+  logSaturated,
+  type NewEvent,
+  type ReadOptions,
+  type StoredEvent,
+  type TopicStats,
+} from "../event_log.ts";
+import { idHash, IdIndex } from "../_id_index.ts";
+import { deadLetterJson, envelopeJson } from "../envelope_json.ts";
+import { HeadNotifier } from "../head_notifier.ts";
+import type { LogOptions } from "../stores.ts";
+import { TopicCounter } from "../topic_counter.ts";
+import type { TopicMatcher } from "../topic_pattern.ts";
+import type { AppendRound, Synchronous } from "./protocol.ts";
+import { WriterClient } from "./writer_client.ts";
+
+export interface SqliteEventLogOptions extends LogOptions {
+  /** How often retention and dedupe expiry run. */
+  readonly sweepIntervalMs?: number;
+  /** See {@linkcode Synchronous}; FULL unless given. */
+  readonly synchronous?: Synchronous;
+}
+
+interface Pending {
+  readonly request: AppendRequest;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** A round sent to the writer: what to settle, and what to publish, once it is durable. */
+interface Round {
+  readonly planned: readonly { readonly pending: Pending; readonly result: AppendResult }[];
+  readonly message: AppendRound;
+  readonly fresh: readonly StoredEvent[];
+  /** Index entries the round added, [hash, offset]. */
+  readonly inserted: readonly [number, number][];
+  readonly events: number;
+  readonly bytes: number;
+  readonly sentAt: number;
+}
+
+/** Most events planned into one round (one transaction). */
+const ROUND_EVENTS = 8_000;
+/** Rounds in the writer's queue at once: the next one is planned while one commits. */
+const MAX_ROUNDS_IN_FLIGHT = 2;
+/** A second round is sent before the first is durable only when this many events wait. */
+const OVERLAP_MIN_EVENTS = 16;
+const READ_PAGE = 256;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+export class SqliteEventLog implements EventLog {
+  readonly #opts: SqliteEventLogOptions;
+  readonly #writer: WriterClient;
+  #db!: DatabaseSync;
+  #readPage!: StatementSync;
+  #readAt!: StatementSync;
+  #readClientId!: StatementSync;
+  #readDeadLetters!: StatementSync;
+  readonly #index = new IdIndex();
+  readonly #topics = new TopicCounter();
+  readonly #heads: HeadNotifier;
+  #head = 0;
+  #first = 0;
+  #deadLetterHead = 0;
+  #plannedHead = 0;
+  #plannedDeadLetterHead = 0;
+  /** Client ids of planned events whose commit is in flight, by offset. */
+  readonly #uncommittedIds = new Map<number, string>();
+  #queue: Pending[] = [];
+  #pendingEvents = 0;
+  #queuedEvents = 0;
+  readonly #inFlight: Round[] = [];
+  #drained: PromiseWithResolvers<void> | null = null;
+  #failure: unknown = null;
+  #closed = false;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweeping: Promise<void> | null = null;
+
+  private constructor(opts: SqliteEventLogOptions, writer: WriterClient) {
+    this.#opts = opts;
+    this.#writer = writer;
+    this.#heads = new HeadNotifier(opts.onBackgroundError);
+  }
+
+  /** Opens (creating) the log file at `path` and loads positions, topics and the dedupe index. */
+  static async open(path: string, opts: SqliteEventLogOptions): Promise<SqliteEventLog> {
+    const writer = new WriterClient();
+    const log = new SqliteEventLog(opts, writer);
+    try {
+      const { positions } = await writer.request({
+        kind: "open",
+        path,
+        synchronous: opts.synchronous ?? "FULL",
+      });
+      log.#head = log.#plannedHead = positions!.head;
+      log.#deadLetterHead = log.#plannedDeadLetterHead = positions!.deadLetterHead;
+      log.#first = positions!.first;
+      log.#openReader(path);
+      log.#load();
+    } catch (err) {
+      log.#db?.close();
+      writer.terminate();
+      throw err;
+    }
+    log.#sweepTimer = setInterval(
+      () => log.#sweep(),
+      opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+    );
+    return log;
+  }
+
+  bounds(): LogBounds {
+    return { first: this.#first, head: this.#head };
+  }
+
+  onHead(listener: HeadListener): () => void {
+    return this.#heads.listen(listener);
+  }
+
+  offsetAtTime(epochMs: number): Promise<number> {
+    return Promise.resolve(this.#offsetAtTime(epochMs));
+  }
+
+  topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {
+    return Promise.resolve(this.#topics.list(topics));
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new Error("the event log is closed"));
+    if (this.#failure) return Promise.reject(this.#failure);
+    const n = size(request);
+    if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
+      return Promise.reject(logSaturated(this.#pendingEvents));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#pendingEvents += n;
+      this.#queuedEvents += n;
+      this.#pump();
+    });
+  }
+
+  async *read(from: number, options: ReadOptions): AsyncIterable<StoredEvent> {
+    let offset = Math.max(from, this.#first);
+    let left = options.limit;
+    while (left > 0 && offset < this.#head) {
+      // Pages are read synchronously and yielded after: the connection is never held across an await.
+      const rows = this.#readPage.all(offset, this.#head, READ_PAGE) as unknown as EventRow[];
+      if (rows.length === 0) return;
+      const page: StoredEvent[] = [];
+      for (const row of rows) {
+        if (options.topics && !options.topics(row.topic)) continue;
+        page.push({
+          offset: row.position,
+          topic: row.topic,
+          receivedAt: row.received_at,
+          json: row.json,
+        });
+        if (page.length === left) break;
+      }
+      offset = rows[rows.length - 1].position + 1;
+      left -= page.length;
+      yield* page;
+    }
+  }
+
+  async *readDeadLetters(from: number, limit: number): AsyncIterable<string> {
+    let seq = from;
+    let left = limit;
+    while (left > 0) {
+      const rows = this.#readDeadLetters.all(seq, Math.min(left, READ_PAGE)) as unknown as {
+        seq: number;
+        json: string;
+      }[];
+      if (rows.length === 0) return;
+      seq = rows[rows.length - 1].seq + 1;
+      left -= rows.length;
+      yield* rows.map((r) => r.json);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    while (this.#queue.length > 0 || this.#inFlight.length > 0) {
+      this.#drained ??= Promise.withResolvers();
+      await this.#drained.promise;
+    }
+    await this.#sweeping;
+    try {
+      await this.#writer.request({ kind: "close" });
+    } finally {
+      this.#writer.terminate();
+      this.#db.close();
+    }
+  }
+
+  // ---- write path ----
+
+  #pump(): void {
+    while (
+      this.#queue.length > 0 && this.#inFlight.length < MAX_ROUNDS_IN_FLIGHT &&
+      (this.#inFlight.length === 0 || this.#queuedEvents >= OVERLAP_MIN_EVENTS)
+    ) {
+      let events = 0;
+      let taken = 0;
+      while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
+        events += size(this.#queue[taken++].request);
+      }
+      const pending = this.#queue.splice(0, taken);
+      this.#queuedEvents -= events;
+      let round: Round;
+      try {
+        round = this.#plan(pending);
+      } catch (err) {
+        this.#settleFailed(pending, err);
+        continue;
+      }
+      this.#inFlight.push(round);
+      this.#writer.request(round.message).then(
+        () => this.#committed(round),
+        (err) => this.#failed(round, err),
+      );
+    }
+    if (this.#queue.length === 0 && this.#inFlight.length === 0) this.#drained?.resolve();
+  }
+
+  /** Offsets, dedupe and envelope text for a round; synchronous, so rounds never interleave. */
+  #plan(pending: Pending[]): Round {
+    const receivedAt = Date.now();
+    const from = this.#plannedHead;
+    const deadLetterFrom = this.#plannedDeadLetterHead;
+    const topics: string[] = [];
+    const ids: (string | null)[] = [];
+    const jsons: string[] = [];
+    const deadLetters: string[] = [];
+    const fresh: StoredEvent[] = [];
+    const inserted: [number, number][] = [];
+    const roundIds = new Map<string, number>();
+    const deltas = new Map<string, [string, number, number]>();
+    let bytes = 0;
+    const planned = pending.map((p) => {
+      const outcomes: EventOutcome[] = p.request.events.map((ev) => {
+        const earlier = this.#findDuplicate(ev, roundIds);
+        if (earlier !== undefined) return { offset: earlier, duplicate: true };
+        const offset = from + jsons.length;
+        const json = envelopeJson(ev, offset, receivedAt);
+        topics.push(ev.topic);
+        ids.push(ev.clientEventId ? ev.event_id : null);
+        jsons.push(json);
+        bytes += json.length;
+        fresh.push({ offset, topic: ev.topic, receivedAt, json });
+        const delta = deltas.get(ev.topic);
+        if (delta) {
+          delta[1]++;
+          delta[2] = offset;
+        } else deltas.set(ev.topic, [ev.topic, 1, offset]);
+        if (ev.clientEventId) {
+          const hash = idHash(ev.event_id);
+          this.#index.insert(hash, offset);
+          inserted.push([hash, offset]);
+          roundIds.set(ev.event_id, offset);
+          this.#uncommittedIds.set(offset, ev.event_id);
+        }
+        return { offset, duplicate: false };
+      });
+      const deadLetterSeqs = p.request.deadLetters.map((dl) => {
+        const seq = deadLetterFrom + deadLetters.length;
+        const line = deadLetterJson(dl, seq, receivedAt);
+        deadLetters.push(line);
+        bytes += line.length;
+        return seq;
+      });
+      return { pending: p, result: { outcomes, deadLetterSeqs } };
+    });
+    this.#plannedHead = from + jsons.length;
+    this.#plannedDeadLetterHead = deadLetterFrom + deadLetters.length;
+    return {
+      planned,
+      message: {
+        kind: "append",
+        receivedAt,
+        from,
+        topics,
+        ids,
+        jsons,
+        deadLetterFrom,
+        deadLetters,
+        topicDeltas: [...deltas.values()],
+      },
+      fresh,
+      inserted,
+      events: jsons.length + deadLetters.length,
+      bytes,
+      sentAt: performance.now(),
+    };
+  }
+
+  /** Offset of an already stored (or planned) event with the same client id. */
+  #findDuplicate(ev: NewEvent, roundIds: Map<string, number>): number | undefined {
+    if (!ev.clientEventId) return undefined;
+    const inRound = roundIds.get(ev.event_id);
+    if (inRound !== undefined) return inRound;
+    // A hash hit is only a candidate: confirm it against the stored (or in-flight) id.
+    for (const offset of this.#index.lookup(idHash(ev.event_id))) {
+      const id = offset >= this.#head
+        ? this.#uncommittedIds.get(offset)
+        : (this.#readClientId.get(offset) as { client_id: string | null } | undefined)?.client_id;
+      if (id === ev.event_id) return offset;
+    }
+    return undefined;
+  }
+
+  /** The writer made the oldest round in flight durable: advance, publish, settle. */
+  #committed(round: Round): void {
+    this.#inFlight.shift();
+    const { message } = round;
+    for (const [, offset] of round.inserted) this.#uncommittedIds.delete(offset);
+    this.#head = message.from + message.jsons.length;
+    this.#deadLetterHead = message.deadLetterFrom + message.deadLetters.length;
+    this.#topics.add(round.fresh);
+    this.#opts.observer?.committed({
+      events: round.events,
+      bytes: round.bytes,
+      seconds: (performance.now() - round.sentAt) / 1000,
+      head: this.#head,
+    });
+    this.#heads.notify(this.#head, round.fresh);
+    for (const { pending, result } of round.planned) {
+      this.#pendingEvents -= size(pending.request);
+      pending.resolve(result);
+    }
+    if (this.#index.size > this.#opts.retention.dedupeMaxIds * 1.25) {
+      this.#index.pruneBelow(this.#head - this.#opts.retention.dedupeMaxIds);
+    }
+    this.#pump();
+  }
+
+  /**
+   * A commit failed: the writer refuses every later round too, so nothing past the hole lands;
+   * the log refuses appends until a restart, and nothing unacknowledged is reported as stored.
+   */
+  #failed(round: Round, err: unknown): void {
+    this.#inFlight.shift();
+    this.#failure ??= err;
+    for (const [hash, offset] of round.inserted) {
+      this.#index.remove(hash, offset);
+      this.#uncommittedIds.delete(offset);
+    }
+    this.#settleFailed(round.planned.map((p) => p.pending), err);
+    this.#settleFailed(this.#queue.splice(0), err);
+    this.#queuedEvents = 0;
+    this.#pump();
+  }
+
+  #settleFailed(pending: Pending[], err: unknown): void {
+    for (const p of pending) {
+      this.#pendingEvents -= size(p.request);
+      p.reject(err);
+    }
+  }
+
+  // ---- reads, start-up and background ----
+
+  #openReader(path: string): void {
+    this.#db = new DatabaseSync(path, { readOnly: true, timeout: 5_000 });
+    this.#readPage = this.#db.prepare(
+      `SELECT position, received_at, topic, json FROM events
+       WHERE position >= ? AND position < ? ORDER BY position LIMIT ?`,
+    );
+    this.#readAt = this.#db.prepare(
+      "SELECT position, received_at FROM events WHERE position >= ? ORDER BY position LIMIT 1",
+    );
+    this.#readClientId = this.#db.prepare("SELECT client_id FROM events WHERE position = ?");
+    this.#readDeadLetters = this.#db.prepare(
+      "SELECT seq, json FROM dead_letters WHERE seq >= ? ORDER BY seq LIMIT ?",
+    );
+  }
+
+  /** Topic counts and the ids of the dedupe window. */
+  #load(): void {
+    for (const row of this.#db.prepare("SELECT name, events, last_offset FROM topics").iterate()) {
+      this.#topics.restore(row.name as string, {
+        events: Number(row.events),
+        lastOffset: Number(row.last_offset),
+      });
+    }
+    const ids = this.#db.prepare(
+      "SELECT position, client_id FROM events WHERE position >= ? AND client_id IS NOT NULL",
+    );
+    for (const row of ids.iterate(this.#dedupeFloor()) as Iterable<IdRow>) {
+      this.#index.insert(idHash(row.client_id), row.position);
+    }
+  }
+
+  /** The oldest offset whose client id is still remembered. */
+  #dedupeFloor(): number {
+    const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
+    return Math.max(this.#offsetAtTime(Date.now() - dedupeWindowMs), this.#head - dedupeMaxIds);
+  }
+
+  /** Binary search over point reads: received_at never decreases along the log. */
+  #offsetAtTime(epochMs: number): number {
+    let lo = this.#first;
+    let hi = this.#head; // the answer lies in [lo, hi]
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const at = this.#readAt.get(mid) as { position: number; received_at: number } | undefined;
+      if (!at || at.position >= this.#head) return hi;
+      if (at.received_at >= epochMs) hi = Math.min(mid, at.position);
+      else lo = at.position + 1;
+    }
+    return lo;
+  }
+
+  #sweep(): void {
+    if (this.#sweeping || this.#closed || this.#failure) return;
+    this.#index.pruneBelow(this.#dedupeFloor());
+    const { maxAgeMs, maxEvents } = this.#opts.retention;
+    if (maxAgeMs === 0 && maxEvents === 0) return;
+    this.#sweeping = this.#writer.request({
+      kind: "sweep",
+      keepFrom: maxEvents > 0 ? this.#head - maxEvents : 0,
+      oldest: maxAgeMs > 0 ? Date.now() - maxAgeMs : -1,
+    }).then((reply) => {
+      this.#first = Math.max(this.#first, reply.first ?? this.#first);
+    }).catch((err) => this.#opts.onBackgroundError?.(err)).finally(() => {
+      this.#sweeping = null;
+    });
+  }
+}
+
+interface EventRow {
+  readonly position: number;
+  readonly received_at: number;
+  readonly topic: string;
+  readonly json: string;
+}
+interface IdRow {
+  readonly position: number;
+  readonly client_id: string;
+}
+
+/** What an append counts against the pending limit. */
+function size(request: AppendRequest): number {
+  return request.events.length + request.deadLetters.length;
+}
