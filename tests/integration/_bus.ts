@@ -10,6 +10,8 @@ export interface StartOptions {
   /** Reuse a data dir (restart after a crash); a new temp dir otherwise. */
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
+  /** Flags for `deno run` itself (e.g. --cpu-prof, --v8-flags=…), placed before main.ts. */
+  readonly denoFlags?: readonly string[];
 }
 
 export class RunningBus {
@@ -52,6 +54,7 @@ export class RunningBus {
       args: [
         "run",
         "-A",
+        ...opts.denoFlags ?? [],
         MAIN,
         "serve",
         "--port=0",
