@@ -297,9 +297,10 @@ export class SqliteEventLog implements EventLog {
         kind: "append",
         receivedAt,
         from,
-        topics,
-        ids,
-        jsons,
+        events: jsons.length,
+        jsonLines: jsons.join("\n"),
+        topicsJson: JSON.stringify(topics),
+        idsJson: JSON.stringify(ids),
         deadLetterFrom,
         deadLetters,
         topicDeltas: [...deltas.values()],
@@ -332,7 +333,7 @@ export class SqliteEventLog implements EventLog {
     this.#inFlight.shift();
     const { message } = round;
     for (const [, offset] of round.inserted) this.#uncommittedIds.delete(offset);
-    this.#head = message.from + message.jsons.length;
+    this.#head = message.from + message.events;
     this.#deadLetterHead = message.deadLetterFrom + message.deadLetters.length;
     this.#topics.add(round.fresh);
     this.#opts.observer?.committed({

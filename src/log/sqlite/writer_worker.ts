@@ -59,8 +59,11 @@ class Writer {
   append(round: AppendRound): void {
     if (this.#failure) throw new Error(`an earlier commit failed: ${this.#failure}`);
     this.#transaction(() => {
-      const { receivedAt, from, topics, ids, jsons, deadLetterFrom, deadLetters } = round;
-      for (let i = 0; i < jsons.length; i++) {
+      const { receivedAt, from, events, deadLetterFrom, deadLetters } = round;
+      const jsons = events > 0 ? round.jsonLines.split("\n") : [];
+      const topics: string[] = JSON.parse(round.topicsJson);
+      const ids: (string | null)[] = JSON.parse(round.idsJson);
+      for (let i = 0; i < events; i++) {
         this.#insertEvent.run(from + i, receivedAt, topics[i], ids[i], jsons[i]);
       }
       for (let i = 0; i < deadLetters.length; i++) {
@@ -69,7 +72,7 @@ class Writer {
       for (const [name, events, last] of round.topicDeltas) {
         this.#countTopic.run(name, events, last);
       }
-      if (jsons.length > 0) this.#setMeta.run("head", from + jsons.length);
+      if (events > 0) this.#setMeta.run("head", from + events);
       if (deadLetters.length > 0) this.#setMeta.run("dlhead", deadLetterFrom + deadLetters.length);
     });
   }
