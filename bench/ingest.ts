@@ -10,7 +10,8 @@
  *
  *   deno task bench:ingest [--duration=10] [--connections=32] [--stores=kv,sqlite]
  *     [--modes=single,batch]
- *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (read: bench/profile_top.ts)
+ *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (summary:
+ *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
  *     [--v8-flags=A,B]      V8 flags for the bus (e.g. --max-semi-space-size=16)
  * @module
  */
@@ -202,6 +203,7 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
   const busCpu = cpuSeconds(bus.pid) - cpuBefore;
   const rss = peakRssMb(bus.pid);
   const head = (await bus.get("/health")).json.log_head;
+  if (PROFILE_DIR) await bus.stop("SIGTERM"); // the profile is written on a clean exit only
   const perRequest = mode === "single" ? 1 : 50;
   const ratio = (r.requestsPerS * perRequest) / baseline.requestsPerS;
   report(`ingest ${mode === "single" ? "single events" : "50-event batches"}`, r, perRequest, {
