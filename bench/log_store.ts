@@ -12,7 +12,10 @@ import { type NewEvent, openStorage, type Storage } from "../src/log/mod.ts";
 import { FIXTURES } from "../tests/integration/_bus.ts";
 
 const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")),
+  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
+    const at = a.indexOf("="); // only the first: a value may hold more (--v8-flags=--x=1)
+    return at < 0 ? [a.slice(2), "true"] : [a.slice(2, at), a.slice(at + 1)];
+  }),
 );
 const SECONDS = Number(args.seconds ?? 3);
 const REPEAT = Number(args.repeat ?? 3);
