@@ -7,19 +7,19 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import {
-  type AppendRequest,
-  type AppendResult,
-  type EventLog,
-  type EventOutcome,
-  type HeadListener,
-  type LogBounds,
-  logSaturated,
-  type NewEvent,
-  type ReadOptions,
-  type StoredEvent,
-  type TopicStats,
+import type {
+  AppendRequest,
+  AppendResult,
+  EventLog,
+  EventOutcome,
+  HeadListener,
+  LogBounds,
+  NewEvent,
+  ReadOptions,
+  StoredEvent,
+  TopicStats,
 } from "../event_log.ts";
+import { AppendQueue, type PendingAppend } from "../_append_queue.ts";
 import { idHash, IdIndex } from "../_id_index.ts";
 import { deadLetterJson, envelopeJson } from "../envelope_json.ts";
 import { HeadNotifier } from "../head_notifier.ts";
@@ -36,15 +36,9 @@ export interface SqliteEventLogOptions extends LogOptions {
   readonly synchronous?: Synchronous;
 }
 
-interface Pending {
-  readonly request: AppendRequest;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** A round sent to the writer: what to settle, and what to publish, once it is durable. */
 interface Round {
-  readonly planned: readonly { readonly pending: Pending; readonly result: AppendResult }[];
+  readonly planned: readonly { readonly pending: PendingAppend; readonly result: AppendResult }[];
   readonly message: AppendRound;
   readonly fresh: readonly StoredEvent[];
   /** Index entries the round added, [hash, offset]. */
@@ -81,9 +75,7 @@ export class SqliteEventLog implements EventLog {
   #plannedDeadLetterHead = 0;
   /** Client ids of planned events whose commit is in flight, by offset. */
   readonly #uncommittedIds = new Map<number, string>();
-  #queue: Pending[] = [];
-  #pendingEvents = 0;
-  #queuedEvents = 0;
+  readonly #appends: AppendQueue;
   readonly #inFlight: Round[] = [];
   #drained: PromiseWithResolvers<void> | null = null;
   #failure: unknown = null;
@@ -95,6 +87,7 @@ export class SqliteEventLog implements EventLog {
     this.#opts = opts;
     this.#writer = writer;
     this.#heads = new HeadNotifier(opts.onBackgroundError);
+    this.#appends = new AppendQueue(opts.maxPendingEvents);
   }
 
   /** Opens (creating) the log file at `path` and loads positions, topics and the dedupe index. */
@@ -143,16 +136,9 @@ export class SqliteEventLog implements EventLog {
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error("the event log is closed"));
     if (this.#failure) return Promise.reject(this.#failure);
-    const n = size(request);
-    if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
-      return Promise.reject(logSaturated(this.#pendingEvents));
-    }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
-      this.#pendingEvents += n;
-      this.#queuedEvents += n;
-      this.#pump();
-    });
+    const appended = this.#appends.add(request);
+    this.#pump();
+    return appended;
   }
 
   async *read(from: number, options: ReadOptions): AsyncIterable<StoredEvent> {
@@ -198,7 +184,7 @@ export class SqliteEventLog implements EventLog {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
-    while (this.#queue.length > 0 || this.#inFlight.length > 0) {
+    while (this.#appends.length > 0 || this.#inFlight.length > 0) {
       this.#drained ??= Promise.withResolvers();
       await this.#drained.promise;
     }
@@ -215,21 +201,15 @@ export class SqliteEventLog implements EventLog {
 
   #pump(): void {
     while (
-      this.#queue.length > 0 && this.#inFlight.length < MAX_ROUNDS_IN_FLIGHT &&
-      (this.#inFlight.length === 0 || this.#queuedEvents >= OVERLAP_MIN_EVENTS)
+      this.#appends.length > 0 && this.#inFlight.length < MAX_ROUNDS_IN_FLIGHT &&
+      (this.#inFlight.length === 0 || this.#appends.queuedEvents >= OVERLAP_MIN_EVENTS)
     ) {
-      let events = 0;
-      let taken = 0;
-      while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
-        events += size(this.#queue[taken++].request);
-      }
-      const pending = this.#queue.splice(0, taken);
-      this.#queuedEvents -= events;
+      const pending = this.#appends.take(ROUND_EVENTS);
       let round: Round;
       try {
         round = this.#plan(pending);
       } catch (err) {
-        this.#settleFailed(pending, err);
+        for (const p of pending) this.#appends.fail(p, err);
         continue;
       }
       this.#inFlight.push(round);
@@ -238,11 +218,11 @@ export class SqliteEventLog implements EventLog {
         (err) => this.#failed(round, err),
       );
     }
-    if (this.#queue.length === 0 && this.#inFlight.length === 0) this.#drained?.resolve();
+    if (this.#appends.length === 0 && this.#inFlight.length === 0) this.#drained?.resolve();
   }
 
   /** Offsets, dedupe and envelope text for a round; synchronous, so rounds never interleave. */
-  #plan(pending: Pending[]): Round {
+  #plan(pending: PendingAppend[]): Round {
     const receivedAt = Date.now();
     const from = this.#plannedHead;
     const deadLetterFrom = this.#plannedDeadLetterHead;
@@ -343,10 +323,7 @@ export class SqliteEventLog implements EventLog {
       head: this.#head,
     });
     this.#heads.notify(this.#head, round.fresh);
-    for (const { pending, result } of round.planned) {
-      this.#pendingEvents -= size(pending.request);
-      pending.resolve(result);
-    }
+    for (const { pending, result } of round.planned) this.#appends.settle(pending, result);
     if (this.#index.size > this.#opts.retention.dedupeMaxIds * 1.25) {
       this.#index.pruneBelow(this.#head - this.#opts.retention.dedupeMaxIds);
     }
@@ -364,17 +341,10 @@ export class SqliteEventLog implements EventLog {
       this.#index.remove(hash, offset);
       this.#uncommittedIds.delete(offset);
     }
-    this.#settleFailed(round.planned.map((p) => p.pending), err);
-    this.#settleFailed(this.#queue.splice(0), err);
-    this.#queuedEvents = 0;
-    this.#pump();
-  }
-
-  #settleFailed(pending: Pending[], err: unknown): void {
-    for (const p of pending) {
-      this.#pendingEvents -= size(p.request);
-      p.reject(err);
+    for (const p of [...round.planned.map((p) => p.pending), ...this.#appends.takeAll()]) {
+      this.#appends.fail(p, err);
     }
+    this.#pump();
   }
 
   // ---- reads, start-up and background ----
@@ -456,9 +426,4 @@ interface EventRow {
 interface IdRow {
   readonly position: number;
   readonly client_id: string;
-}
-
-/** What an append counts against the pending limit. */
-function size(request: AppendRequest): number {
-  return request.events.length + request.deadLetters.length;
 }
