@@ -28,6 +28,7 @@ import {
 } from "./_blocks.ts";
 import { AppendQueue, type PendingAppend } from "./_append_queue.ts";
 import { idHash, IdIndex } from "./_id_index.ts";
+import { offsetAtTimeByReads } from "./_offset_search.ts";
 import { sweepRetention } from "./_retention.ts";
 import { deadLetterJson, envelopeJson } from "./envelope_json.ts";
 import { HeadNotifier } from "./head_notifier.ts";
@@ -125,19 +126,8 @@ export class KvEventLog implements EventLog {
     return this.#heads.listen(listener);
   }
 
-  async offsetAtTime(epochMs: number): Promise<number> {
-    // Binary search over reads: received_at never decreases along the log.
-    let lo = this.#first;
-    let hi = this.#head; // the answer lies in [lo, hi]
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      let at: StoredEvent | undefined;
-      for await (const e of this.read(mid, { limit: 1 })) at = e;
-      if (!at) return hi;
-      if (at.receivedAt >= epochMs) hi = Math.min(mid, at.offset);
-      else lo = at.offset + 1;
-    }
-    return lo;
+  offsetAtTime(epochMs: number): Promise<number> {
+    return offsetAtTimeByReads(this, epochMs);
   }
 
   topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {

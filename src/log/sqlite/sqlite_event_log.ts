@@ -21,6 +21,7 @@ import type {
 } from "../event_log.ts";
 import { AppendQueue, type PendingAppend } from "../_append_queue.ts";
 import { idHash, IdIndex } from "../_id_index.ts";
+import { offsetAtTimeByReads } from "../_offset_search.ts";
 import { deadLetterJson, envelopeJson } from "../envelope_json.ts";
 import { HeadNotifier } from "../head_notifier.ts";
 import type { LogOptions } from "../stores.ts";
@@ -62,7 +63,6 @@ export class SqliteEventLog implements EventLog {
   readonly #writer: WriterClient;
   #db!: DatabaseSync;
   #readPage!: StatementSync;
-  #readAt!: StatementSync;
   #readClientId!: StatementSync;
   #readDeadLetters!: StatementSync;
   readonly #index = new IdIndex();
@@ -104,7 +104,7 @@ export class SqliteEventLog implements EventLog {
       log.#deadLetterHead = log.#plannedDeadLetterHead = positions!.deadLetterHead;
       log.#first = positions!.first;
       log.#openReader(path);
-      log.#load();
+      await log.#load();
     } catch (err) {
       log.#db?.close();
       writer.terminate();
@@ -126,7 +126,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   offsetAtTime(epochMs: number): Promise<number> {
-    return Promise.resolve(this.#offsetAtTime(epochMs));
+    return offsetAtTimeByReads(this, epochMs);
   }
 
   topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {
@@ -146,7 +146,11 @@ export class SqliteEventLog implements EventLog {
     let left = options.limit;
     while (left > 0 && offset < this.#head) {
       // Pages are read synchronously and yielded after: the connection is never held across an await.
-      const rows = this.#readPage.all(offset, this.#head, READ_PAGE) as unknown as EventRow[];
+      const rows = this.#readPage.all(
+        offset,
+        this.#head,
+        Math.min(left, READ_PAGE),
+      ) as unknown as EventRow[];
       if (rows.length === 0) return;
       const page: StoredEvent[] = [];
       for (const row of rows) {
@@ -355,9 +359,6 @@ export class SqliteEventLog implements EventLog {
       `SELECT position, received_at, topic, json FROM events
        WHERE position >= ? AND position < ? ORDER BY position LIMIT ?`,
     );
-    this.#readAt = this.#db.prepare(
-      "SELECT position, received_at FROM events WHERE position >= ? ORDER BY position LIMIT 1",
-    );
     this.#readClientId = this.#db.prepare("SELECT client_id FROM events WHERE position = ?");
     this.#readDeadLetters = this.#db.prepare(
       "SELECT seq, json FROM dead_letters WHERE seq >= ? ORDER BY seq LIMIT ?",
@@ -365,7 +366,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** Topic counts and the ids of the dedupe window. */
-  #load(): void {
+  async #load(): Promise<void> {
     for (const row of this.#db.prepare("SELECT name, events, last_offset FROM topics").iterate()) {
       this.#topics.restore(row.name as string, {
         events: Number(row.events),
@@ -375,43 +376,31 @@ export class SqliteEventLog implements EventLog {
     const ids = this.#db.prepare(
       "SELECT position, client_id FROM events WHERE position >= ? AND client_id IS NOT NULL",
     );
-    for (const row of ids.iterate(this.#dedupeFloor()) as Iterable<IdRow>) {
+    for (const row of ids.iterate(await this.#dedupeFloor()) as Iterable<IdRow>) {
       this.#index.insert(idHash(row.client_id), row.position);
     }
   }
 
   /** The oldest offset whose client id is still remembered. */
-  #dedupeFloor(): number {
+  async #dedupeFloor(): Promise<number> {
     const { dedupeWindowMs, dedupeMaxIds } = this.#opts.retention;
-    return Math.max(this.#offsetAtTime(Date.now() - dedupeWindowMs), this.#head - dedupeMaxIds);
-  }
-
-  /** Binary search over point reads: received_at never decreases along the log. */
-  #offsetAtTime(epochMs: number): number {
-    let lo = this.#first;
-    let hi = this.#head; // the answer lies in [lo, hi]
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const at = this.#readAt.get(mid) as { position: number; received_at: number } | undefined;
-      if (!at || at.position >= this.#head) return hi;
-      if (at.received_at >= epochMs) hi = Math.min(mid, at.position);
-      else lo = at.position + 1;
-    }
-    return lo;
+    const since = await this.offsetAtTime(Date.now() - dedupeWindowMs);
+    return Math.max(since, this.#head - dedupeMaxIds);
   }
 
   #sweep(): void {
     if (this.#sweeping || this.#closed || this.#failure) return;
-    this.#index.pruneBelow(this.#dedupeFloor());
-    const { maxAgeMs, maxEvents } = this.#opts.retention;
-    if (maxAgeMs === 0 && maxEvents === 0) return;
-    this.#sweeping = this.#writer.request({
-      kind: "sweep",
-      keepFrom: maxEvents > 0 ? this.#head - maxEvents : 0,
-      oldest: maxAgeMs > 0 ? Date.now() - maxAgeMs : -1,
-    }).then((reply) => {
+    this.#sweeping = (async () => {
+      this.#index.pruneBelow(await this.#dedupeFloor());
+      const { maxAgeMs, maxEvents } = this.#opts.retention;
+      if (maxAgeMs === 0 && maxEvents === 0) return;
+      const reply = await this.#writer.request({
+        kind: "sweep",
+        keepFrom: maxEvents > 0 ? this.#head - maxEvents : 0,
+        oldest: maxAgeMs > 0 ? Date.now() - maxAgeMs : -1,
+      });
       this.#first = Math.max(this.#first, reply.first ?? this.#first);
-    }).catch((err) => this.#opts.onBackgroundError?.(err)).finally(() => {
+    })().catch((err) => this.#opts.onBackgroundError?.(err)).finally(() => {
       this.#sweeping = null;
     });
   }

@@ -7,8 +7,7 @@
 import { StartupError } from "../../errors.ts";
 import { KEY } from "../_blocks.ts";
 import { ensureLayout } from "../kv_layout.ts";
-import type { KvStorageOptions } from "../kv_storage.ts";
-import { KvCommandStore, KvConsumerGroupStore, KvStateStore } from "../kv_stores.ts";
+import { type KvStorageOptions, storageOverKv } from "../kv_storage.ts";
 import type { Storage } from "../stores.ts";
 import type { Synchronous } from "./protocol.ts";
 import { SqliteEventLog } from "./sqlite_event_log.ts";
@@ -46,20 +45,7 @@ export async function openSqliteStorage(dir: string, opts: SqliteStorageOptions)
     kv.close();
     throw err;
   }
-  let closed: Promise<void> | null = null;
-  const close = () =>
-    closed ??= log.close().finally(() => {
-      kv.close();
-    });
-  return {
-    kind: "sqlite",
-    log,
-    groups: new KvConsumerGroupStore(kv),
-    commands: new KvCommandStore(kv),
-    coordinator: new KvStateStore(kv),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return storageOverKv("sqlite", kv, log);
 }
 
 export async function exists(path: string): Promise<boolean> {
