@@ -16,13 +16,9 @@
  * @module
  */
 import { FIXTURES, RunningBus } from "../tests/integration/_bus.ts";
+import { benchArgs } from "./_args.ts";
 
-const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
-    const at = a.indexOf("="); // only the first: a value may hold more (--v8-flags=--x=1)
-    return at < 0 ? [a.slice(2), "true"] : [a.slice(2, at), a.slice(at + 1)];
-  }),
-);
+const args = benchArgs();
 const DURATION_S = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 32);
 const STORES = (args.stores ?? "kv,sqlite").split(",");

@@ -10,13 +10,9 @@
  */
 import { type NewEvent, openStorage, type Storage } from "../src/log/mod.ts";
 import { FIXTURES } from "../tests/integration/_bus.ts";
+import { benchArgs } from "./_args.ts";
 
-const args = Object.fromEntries(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
-    const at = a.indexOf("="); // only the first: a value may hold more (--v8-flags=--x=1)
-    return at < 0 ? [a.slice(2), "true"] : [a.slice(2, at), a.slice(at + 1)];
-  }),
-);
+const args = benchArgs();
 const SECONDS = Number(args.seconds ?? 3);
 const REPEAT = Number(args.repeat ?? 3);
 const CLIENTS = Number(args.clients ?? 32);
@@ -52,7 +48,7 @@ function cpuSeconds(): { main: number; all: number } {
   return { main: read(`/proc/self/task/${Deno.pid}/stat`), all: read("/proc/self/stat") };
 }
 
-async function run(storage: Storage): Promise<Record<string, number>> {
+async function run(storage: Storage, commits: { n: number }): Promise<Record<string, number>> {
   // (the bench's own event building is in both figures, alike for every store)
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
@@ -75,9 +71,11 @@ async function run(storage: Storage): Promise<Record<string, number>> {
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = cpuSeconds();
   const events = latencies.length * EVENTS;
+  const committed = commits.n;
   latencies.sort((a, b) => a - b);
   return {
     events_per_s: Math.round(events / seconds),
+    events_per_commit: Math.round(events / Math.max(1, committed)),
     // CPU time is what a busy machine distorts least: the event loop's and the whole process's.
     main_thread_cpu_us_per_event: Number(((cpu1.main - cpu0.main) * 1e6 / events).toFixed(2)),
     process_cpu_us_per_event: Number(((cpu1.all - cpu0.all) * 1e6 / events).toFixed(2)),
@@ -93,6 +91,7 @@ const print = (line: unknown) =>
 for (let round = 0; round < REPEAT; round++) {
   for (const store of STORES) {
     const dir = await Deno.makeTempDir({ prefix: "jimbot-log-bench-" });
+    const commits = { n: 0 };
     try {
       await using storage = await openStorage(store, dir, {
         retention: {
@@ -102,8 +101,9 @@ for (let round = 0; round < REPEAT; round++) {
           dedupeMaxIds: 2_000_000,
         },
         maxPendingEvents: 1_000_000,
+        observer: { committed: () => commits.n++ },
       });
-      const r = await run(storage);
+      const r = await run(storage, commits);
       rates.get(store)!.push(r.events_per_s);
       print({
         bench: "log store append",
