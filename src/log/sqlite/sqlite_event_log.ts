@@ -80,6 +80,7 @@ export class SqliteEventLog implements EventLog {
   #drained: PromiseWithResolvers<void> | null = null;
   #failure: unknown = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> | null = null;
 
@@ -184,8 +185,12 @@ export class SqliteEventLog implements EventLog {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
     while (this.#appends.length > 0 || this.#inFlight.length > 0) {
