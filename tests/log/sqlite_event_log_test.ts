@@ -136,3 +136,30 @@ Deno.test("SqliteEventLog refuses appends when the commit pipeline is saturated"
   await first;
   await s.log.append({ events: [event(null)], deadLetters: [] });
 });
+
+Deno.test("SqliteEventLog reads across the boundary between disk and the newest events kept in memory", async () => {
+  await using file = await tempFile();
+  const payload = "x".repeat(8_000); // 1,200 of these pass the in-memory budget
+  const topics = ["game.a", "game.b", "system.c"];
+  const events = Array.from(
+    { length: 1_200 },
+    (_, i) => event(`big${i}`, { topic: topics[i % 3], payload: { payload, i } }),
+  );
+  {
+    await using s = await openLog(file.path);
+    for (let i = 0; i < events.length; i += 100) {
+      await s.log.append({ events: events.slice(i, i + 100), deadLetters: [] });
+    }
+    const live = await readAll(s.log);
+    assert.deepEqual(live.map((e) => e.offset), [...Array(1_200).keys()]);
+    assert.deepEqual(live.map((e) => JSON.parse(e.json).payload.i), [...Array(1_200).keys()]);
+    const some = [];
+    for await (const e of s.log.read(7, { limit: 300, topics: (t) => t === "game.b" })) {
+      some.push(e.offset);
+    }
+    assert.deepEqual(some, Array.from({ length: 300 }, (_, k) => 7 + 3 * k));
+  }
+  await using s = await openLog(file.path); // all from disk now
+  const reopened = await readAll(s.log);
+  assert.deepEqual(reopened.map((e) => JSON.parse(e.json).payload.i), [...Array(1_200).keys()]);
+});

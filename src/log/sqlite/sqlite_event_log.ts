@@ -28,6 +28,7 @@ import type { LogOptions } from "../stores.ts";
 import { TopicCounter } from "../topic_counter.ts";
 import type { TopicMatcher } from "../topic_pattern.ts";
 import type { AppendRound, Synchronous } from "./protocol.ts";
+import { RecentEvents } from "./recent_events.ts";
 import { WriterClient } from "./writer_client.ts";
 
 export interface SqliteEventLogOptions extends LogOptions {
@@ -56,6 +57,8 @@ const MAX_ROUNDS_IN_FLIGHT = 2;
 /** A second round is sent before the first is durable only when this many events wait. */
 const OVERLAP_MIN_EVENTS = 16;
 const READ_PAGE = 256;
+/** Envelope text of the newest events kept in memory for readers near the head. */
+const RECENT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export class SqliteEventLog implements EventLog {
@@ -67,6 +70,7 @@ export class SqliteEventLog implements EventLog {
   #readDeadLetters!: StatementSync;
   readonly #index = new IdIndex();
   readonly #topics = new TopicCounter();
+  readonly #recent = new RecentEvents(RECENT_BYTES);
   readonly #heads: HeadNotifier;
   #head = 0;
   #first = 0;
@@ -146,28 +150,28 @@ export class SqliteEventLog implements EventLog {
     let offset = Math.max(from, this.#first);
     let left = options.limit;
     while (left > 0 && offset < this.#head) {
-      // Pages are read synchronously and yielded after: the connection is never held across an await.
-      const rows = this.#readPage.all(
-        offset,
-        this.#head,
-        Math.min(left, READ_PAGE),
-      ) as unknown as EventRow[];
+      // A page at a time, from memory near the head, else read synchronously and yielded after
+      // (the connection is never held across an await).
+      const rows = offset >= this.#recent.first
+        ? this.#recent.slice(offset, Math.min(left, READ_PAGE))
+        : this.#readRows(offset, Math.min(left, READ_PAGE, this.#recent.first - offset));
       if (rows.length === 0) return;
-      const page: StoredEvent[] = [];
-      for (const row of rows) {
-        if (options.topics && !options.topics(row.topic)) continue;
-        page.push({
-          offset: row.position,
-          topic: row.topic,
-          receivedAt: row.received_at,
-          json: row.json,
-        });
-        if (page.length === left) break;
-      }
-      offset = rows[rows.length - 1].position + 1;
+      const page = options.topics ? rows.filter((e) => options.topics!(e.topic)) : rows;
+      if (page.length > left) page.length = left;
+      offset = rows[rows.length - 1].offset + 1;
       left -= page.length;
       yield* page;
     }
+  }
+
+  #readRows(offset: number, limit: number): StoredEvent[] {
+    const rows = this.#readPage.all(offset, this.#head, limit) as unknown as EventRow[];
+    return rows.map((row) => ({
+      offset: row.position,
+      topic: row.topic,
+      receivedAt: row.received_at,
+      json: row.json,
+    }));
   }
 
   async *readDeadLetters(from: number, limit: number): AsyncIterable<string> {
@@ -325,6 +329,7 @@ export class SqliteEventLog implements EventLog {
     this.#head = message.from + message.events;
     this.#deadLetterHead = message.deadLetterFrom + message.deadLetters.length;
     this.#topics.add(round.fresh);
+    this.#recent.add(round.fresh);
     this.#opts.observer?.committed({
       events: round.events,
       bytes: round.bytes,
