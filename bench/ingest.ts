@@ -9,7 +9,7 @@
  * generator (wrk) and the machine (cores, model, load average).
  *
  *   deno task bench:ingest [--duration=10] [--connections=32] [--stores=kv,sqlite]
- *     [--modes=single,batch]
+ *     [--modes=single,batch] [--repeat=1]  (stores take turns; the ratio is of the medians)
  *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (summary:
  *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
  *     [--v8-flags=A,B]      V8 flags for the bus (e.g. --max-semi-space-size=16)
@@ -23,6 +23,7 @@ const DURATION_S = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 32);
 const STORES = (args.stores ?? "kv,sqlite").split(",");
 const MODES = (args.modes ?? "single,batch").split(",") as Mode[];
+const REPEAT = Number(args.repeat ?? 1);
 const PROFILE_DIR: string | undefined = args["cpu-prof"];
 const V8_FLAGS: string | undefined = args["v8-flags"];
 
@@ -249,16 +250,23 @@ if (import.meta.main) {
   // The baseline first and every store in turn, in one run: compare the ratios, not the rates.
   const baseline = await benchBaseline();
   for (const mode of MODES) {
-    const rates = new Map<string, number>();
-    for (const store of STORES) {
-      rates.set(store, (await benchBus(store, mode, baseline)).requestsPerS);
+    // Stores take turns (A B A B …) so that the machine's drift hits each alike.
+    const rates = new Map<string, number[]>(STORES.map((s) => [s, []]));
+    for (let round = 0; round < REPEAT; round++) {
+      for (const store of STORES) {
+        rates.get(store)!.push((await benchBus(store, mode, baseline)).requestsPerS);
+      }
     }
-    if (rates.size > 1) {
-      const [first, ...others] = [...rates];
+    if (STORES.length > 1) {
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const [first, ...others] = STORES;
       const line = {
-        bench: `log stores compared (${mode})`,
-        [`rate_over_${first[0]}`]: Object.fromEntries(
-          others.map(([s, v]) => [s, Number((v / first[1]).toFixed(3))]),
+        bench: `log stores compared (${mode}, medians of ${REPEAT})`,
+        [`rate_over_${first}`]: Object.fromEntries(
+          others.map((s) => [
+            s,
+            Number((median(rates.get(s)!) / median(rates.get(first)!)).toFixed(3)),
+          ]),
         ),
       };
       Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(line) + "\n"));
