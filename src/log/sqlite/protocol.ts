@@ -14,14 +14,13 @@ export interface AppendRound {
   readonly receivedAt: number;
   readonly from: number;
   /**
-   * The round packed into a few strings, since cloning one string to the worker costs far less
-   * than cloning thousands: the envelopes joined by newlines (JSON text never holds a raw one),
-   * and topics and client ids (null where the bus named the event) as JSON arrays.
+   * Per event. Arrays of the strings the log holds anyway: a round packed into one large string
+   * landed in the main heap's large-object space and grew the heap to ~200 MB between major GCs.
    */
-  readonly events: number;
-  readonly jsonLines: string;
-  readonly topicsJson: string;
-  readonly idsJson: string;
+  readonly topics: readonly string[];
+  /** Client event_id per event; null where the bus named the event. */
+  readonly ids: readonly (string | null)[];
+  readonly jsons: readonly string[];
   readonly deadLetterFrom: number;
   readonly deadLetters: readonly string[];
   /** Per topic of the round: [name, events added, newest offset]. */

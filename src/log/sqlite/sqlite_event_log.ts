@@ -290,10 +290,9 @@ export class SqliteEventLog implements EventLog {
         kind: "append",
         receivedAt,
         from,
-        events: jsons.length,
-        jsonLines: jsons.join("\n"),
-        topicsJson: JSON.stringify(topics),
-        idsJson: JSON.stringify(ids),
+        topics,
+        ids,
+        jsons,
         deadLetterFrom,
         deadLetters,
         topicDeltas: [...deltas.values()],
@@ -326,7 +325,7 @@ export class SqliteEventLog implements EventLog {
     this.#inFlight.shift();
     const { message } = round;
     for (const [, offset] of round.inserted) this.#uncommittedIds.delete(offset);
-    this.#head = message.from + message.events;
+    this.#head = message.from + message.jsons.length;
     this.#deadLetterHead = message.deadLetterFrom + message.deadLetters.length;
     this.#topics.add(round.fresh);
     this.#recent.add(round.fresh);

@@ -59,10 +59,8 @@ class Writer {
   append(round: AppendRound): void {
     if (this.#failure) throw new Error(`an earlier commit failed: ${this.#failure}`);
     this.#transaction(() => {
-      const { receivedAt, from, events, deadLetterFrom, deadLetters } = round;
-      const jsons = events > 0 ? round.jsonLines.split("\n") : [];
-      const topics: string[] = JSON.parse(round.topicsJson);
-      const ids: (string | null)[] = JSON.parse(round.idsJson);
+      const { receivedAt, from, topics, ids, jsons, deadLetterFrom, deadLetters } = round;
+      const events = jsons.length;
       for (let i = 0; i < events; i++) {
         this.#insertEvent.run(from + i, receivedAt, topics[i], ids[i], jsons[i]);
       }
