@@ -244,7 +244,6 @@ export class SqliteEventLog implements EventLog {
     const jsons: string[] = [];
     const deadLetters: string[] = [];
     const fresh: StoredEvent[] = [];
-    const inserted: [number, number][] = [];
     const roundIds = new Map<string, number>();
     const deltas = new Map<string, [string, number, number]>();
     let bytes = 0;
@@ -264,13 +263,7 @@ export class SqliteEventLog implements EventLog {
           delta[1]++;
           delta[2] = offset;
         } else deltas.set(ev.topic, [ev.topic, 1, offset]);
-        if (ev.clientEventId) {
-          const hash = idHash(ev.event_id);
-          this.#index.insert(hash, offset);
-          inserted.push([hash, offset]);
-          roundIds.set(ev.event_id, offset);
-          this.#uncommittedIds.set(offset, ev.event_id);
-        }
+        if (ev.clientEventId) roundIds.set(ev.event_id, offset);
         return { offset, duplicate: false };
       });
       const deadLetterSeqs = p.request.deadLetters.map((dl) => {
@@ -282,6 +275,14 @@ export class SqliteEventLog implements EventLog {
       });
       return { pending: p, result: { outcomes, deadLetterSeqs } };
     });
+    // Only once the whole round is planned (nothing above threw): its ids join the index.
+    const inserted: [number, number][] = [];
+    for (const [id, offset] of roundIds) {
+      const hash = idHash(id);
+      this.#index.insert(hash, offset);
+      inserted.push([hash, offset]);
+      this.#uncommittedIds.set(offset, id);
+    }
     this.#plannedHead = from + jsons.length;
     this.#plannedDeadLetterHead = deadLetterFrom + deadLetters.length;
     return {
