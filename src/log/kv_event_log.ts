@@ -248,7 +248,6 @@ export class KvEventLog implements EventLog {
     );
     const roundIds = new Map<string, number>();
     const fresh: StoredEvent[] = []; // handed to head listeners: live readers skip a KV read
-    const inserted: [number, number][] = [];
     const planned = round.map((p) => {
       let needHead = 0;
       let needDeadLetterHead = 0;
@@ -262,13 +261,7 @@ export class KvEventLog implements EventLog {
         const json = envelopeJson(ev, offset, receivedAt);
         writer.addEvent(json, ev.topic, ev.clientEventId ? ev.event_id : null);
         fresh.push({ offset, topic: ev.topic, receivedAt, json });
-        if (ev.clientEventId) {
-          const hash = idHash(ev.event_id);
-          this.#index.insert(hash, offset);
-          inserted.push([hash, offset]);
-          roundIds.set(ev.event_id, offset);
-          this.#uncommittedIds.set(offset, ev.event_id);
-        }
+        if (ev.clientEventId) roundIds.set(ev.event_id, offset);
         needHead = offset + 1;
         return { offset, duplicate: false };
       });
@@ -281,6 +274,14 @@ export class KvEventLog implements EventLog {
       return { pending: p, result: { outcomes, deadLetterSeqs }, needHead, needDeadLetterHead };
     });
     const units = writer.finish();
+    // Only once the whole round is planned (nothing above threw): its ids join the index.
+    const inserted: [number, number][] = [];
+    for (const [id, offset] of roundIds) {
+      const hash = idHash(id);
+      this.#index.insert(hash, offset);
+      inserted.push([hash, offset]);
+      this.#uncommittedIds.set(offset, id);
+    }
     this.#plannedHead = writer.nextOffset;
     this.#plannedDeadLetterHead = writer.nextDeadLetterSeq;
     return { receivedAt, planned, units, fresh, inserted };
