@@ -27,7 +27,7 @@ import {
   VALUE_BYTES,
 } from "./_blocks.ts";
 import { AppendQueue, type PendingAppend } from "./_append_queue.ts";
-import { idHash, IdIndex } from "./_id_index.ts";
+import { idHash, IdIndex, indexRound } from "./_id_index.ts";
 import { offsetAtTimeByReads } from "./_offset_search.ts";
 import { sweepRetention } from "./_retention.ts";
 import { deadLetterJson, envelopeJson } from "./envelope_json.ts";
@@ -275,13 +275,7 @@ export class KvEventLog implements EventLog {
     });
     const units = writer.finish();
     // Only once the whole round is planned (nothing above threw): its ids join the index.
-    const inserted: [number, number][] = [];
-    for (const [id, offset] of roundIds) {
-      const hash = idHash(id);
-      this.#index.insert(hash, offset);
-      inserted.push([hash, offset]);
-      this.#uncommittedIds.set(offset, id);
-    }
+    const inserted = indexRound(roundIds, this.#index, this.#uncommittedIds);
     this.#plannedHead = writer.nextOffset;
     this.#plannedDeadLetterHead = writer.nextDeadLetterSeq;
     return { receivedAt, planned, units, fresh, inserted };

@@ -20,7 +20,7 @@ import type {
   TopicStats,
 } from "../event_log.ts";
 import { AppendQueue, type PendingAppend } from "../_append_queue.ts";
-import { idHash, IdIndex } from "../_id_index.ts";
+import { idHash, IdIndex, indexRound } from "../_id_index.ts";
 import { offsetAtTimeByReads } from "../_offset_search.ts";
 import { deadLetterJson, envelopeJson } from "../envelope_json.ts";
 import { HeadNotifier } from "../head_notifier.ts";
@@ -276,13 +276,7 @@ export class SqliteEventLog implements EventLog {
       return { pending: p, result: { outcomes, deadLetterSeqs } };
     });
     // Only once the whole round is planned (nothing above threw): its ids join the index.
-    const inserted: [number, number][] = [];
-    for (const [id, offset] of roundIds) {
-      const hash = idHash(id);
-      this.#index.insert(hash, offset);
-      inserted.push([hash, offset]);
-      this.#uncommittedIds.set(offset, id);
-    }
+    const inserted = indexRound(roundIds, this.#index, this.#uncommittedIds);
     this.#plannedHead = from + jsons.length;
     this.#plannedDeadLetterHead = deadLetterFrom + deadLetters.length;
     return {
