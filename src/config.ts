@@ -95,6 +95,8 @@ export interface Config {
   /** 0 picks a free port; the bound one is logged. */
   readonly port: number;
   readonly dataDir: string;
+  /** Which store holds the event log (the other stores are always in Deno KV). */
+  readonly logStore: "kv" | "sqlite";
   readonly logLevel: LogLevel;
   readonly limits: Limits;
   readonly retention: Retention;
@@ -205,6 +207,10 @@ export const OPTIONS: readonly OptionSpec[] = [
       d.store.natsConnectTimeoutMs = duration(v, n, 0);
     },
   ),
+  opt("log-store", "event log store: kv or sqlite (fixed per data dir)", "kv", (d, v, n) => {
+    if (v !== "kv" && v !== "sqlite") throw invalid(n, "kv or sqlite", v);
+    d.logStore = v;
+  }),
   opt("log-level", `one of ${LOG_LEVELS.join(", ")}`, "info", (d, v, n) => {
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
       throw invalid(n, `one of ${LOG_LEVELS.join(", ")}`, v);
@@ -438,6 +444,7 @@ export function defaultConfig(): Config {
     host: "",
     port: 0,
     dataDir: "",
+    logStore: "kv",
     logLevel: "info",
     limits: {
       maxBodyBytes: 0,

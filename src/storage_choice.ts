@@ -7,7 +7,7 @@ import client from "prom-client";
 import type { Config, StoreConfig } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import { type LogOptions, openKvStorage, type Storage } from "./log/mod.ts";
+import { type LogOptions, openStorage, type Storage } from "./log/mod.ts";
 import {
   defaultReplicas,
   type JetStreamObserver,
@@ -24,7 +24,7 @@ export async function openConfiguredStorage(
   opts: LogOptions & { registry?: client.Registry },
 ): Promise<Storage> {
   if (config.store.kind === "kv") {
-    return await openKvStorage(`${config.dataDir}/jimbot.kv`, {
+    return await openStorage(config.logStore, config.dataDir, {
       ...opts,
       onConverted: (keys) => logger.info("data dir converted to the current layout", { keys }),
     });

@@ -114,3 +114,23 @@ export class IdIndex {
     }
   }
 }
+
+/**
+ * Adds a planned round's client ids (id → offset) to `index` and to `inFlight` (offset → id, for
+ * confirming hits before the round is durable); returns the [hash, offset] entries added. Called
+ * once the whole round is planned, so a round that fails to plan leaves nothing behind.
+ */
+export function indexRound(
+  ids: ReadonlyMap<string, number>,
+  index: IdIndex,
+  inFlight: Map<number, string>,
+): [number, number][] {
+  const added: [number, number][] = [];
+  for (const [id, offset] of ids) {
+    const hash = idHash(id);
+    index.insert(hash, offset);
+    added.push([hash, offset]);
+    inFlight.set(offset, id);
+  }
+  return added;
+}

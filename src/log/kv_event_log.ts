@@ -4,18 +4,17 @@
  * Owns no HTTP and no parsing; the Deno.Kv handle is opened and closed by its owner.
  * @module
  */
-import {
-  type AppendRequest,
-  type AppendResult,
-  type EventLog,
-  type EventOutcome,
-  type HeadListener,
-  type LogBounds,
-  logSaturated,
-  type NewEvent,
-  type ReadOptions,
-  type StoredEvent,
-  type TopicStats,
+import type {
+  AppendRequest,
+  AppendResult,
+  EventLog,
+  EventOutcome,
+  HeadListener,
+  LogBounds,
+  NewEvent,
+  ReadOptions,
+  StoredEvent,
+  TopicStats,
 } from "./event_log.ts";
 import {
   BlockWriter,
@@ -27,7 +26,9 @@ import {
   keyPosition,
   VALUE_BYTES,
 } from "./_blocks.ts";
-import { idHash, IdIndex } from "./_id_index.ts";
+import { AppendQueue, type PendingAppend } from "./_append_queue.ts";
+import { idHash, IdIndex, indexRound } from "./_id_index.ts";
+import { offsetAtTimeByReads } from "./_offset_search.ts";
 import { sweepRetention } from "./_retention.ts";
 import { deadLetterJson, envelopeJson } from "./envelope_json.ts";
 import { HeadNotifier } from "./head_notifier.ts";
@@ -40,17 +41,11 @@ export interface KvEventLogOptions extends LogOptions {
   readonly sweepIntervalMs?: number;
 }
 
-interface Pending {
-  readonly request: AppendRequest;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** A planned round: its commits and, per append, the outcome to give once they are durable. */
 interface RoundPlan {
   readonly receivedAt: number;
   readonly planned: readonly {
-    readonly pending: Pending;
+    readonly pending: PendingAppend;
     readonly result: AppendResult;
     readonly needHead: number;
     readonly needDeadLetterHead: number;
@@ -91,10 +86,7 @@ export class KvEventLog implements EventLog {
   #plannedDeadLetterHead = 0;
   /** Client ids of planned events whose commit is in flight, by offset. */
   readonly #uncommittedIds = new Map<number, string>();
-  #queue: Pending[] = [];
-  #pendingEvents = 0;
-  /** Events waiting in the queue, not yet in a round. */
-  #queuedEvents = 0;
+  readonly #appends: AppendQueue;
   #planning = false;
   #roundsInFlight = 0;
   readonly #inFlight = new Set<Promise<void>>();
@@ -110,6 +102,7 @@ export class KvEventLog implements EventLog {
     this.#kv = kv;
     this.#opts = opts;
     this.#heads = new HeadNotifier(opts.onBackgroundError);
+    this.#appends = new AppendQueue(opts.maxPendingEvents);
   }
 
   /** Loads positions and the dedupe index, removes debris of an interrupted commit. */
@@ -131,26 +124,15 @@ export class KvEventLog implements EventLog {
 
   /** Events accepted and waiting for their commit (the saturation measure). */
   get pendingEvents(): number {
-    return this.#pendingEvents;
+    return this.#appends.pendingEvents;
   }
 
   onHead(listener: HeadListener): () => void {
     return this.#heads.listen(listener);
   }
 
-  async offsetAtTime(epochMs: number): Promise<number> {
-    // Binary search over reads: received_at never decreases along the log.
-    let lo = this.#first;
-    let hi = this.#head; // the answer lies in [lo, hi]
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      let at: StoredEvent | undefined;
-      for await (const e of this.read(mid, { limit: 1 })) at = e;
-      if (!at) return hi;
-      if (at.receivedAt >= epochMs) hi = Math.min(mid, at.offset);
-      else lo = at.offset + 1;
-    }
-    return lo;
+  offsetAtTime(epochMs: number): Promise<number> {
+    return offsetAtTimeByReads(this, epochMs);
   }
 
   topicStats(topics?: TopicMatcher): Promise<TopicStats[]> {
@@ -160,16 +142,9 @@ export class KvEventLog implements EventLog {
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error("the event log is closed"));
     if (this.#failure) return Promise.reject(this.#failure);
-    const n = size(request);
-    if (this.#pendingEvents > 0 && this.#pendingEvents + n > this.#opts.maxPendingEvents) {
-      return Promise.reject(logSaturated(this.#pendingEvents));
-    }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
-      this.#pendingEvents += n;
-      this.#queuedEvents += n;
-      this.#pump();
-    });
+    const appended = this.#appends.add(request);
+    this.#pump();
+    return appended;
   }
 
   async *read(from: number, options: ReadOptions): AsyncIterable<StoredEvent> {
@@ -232,16 +207,10 @@ export class KvEventLog implements EventLog {
 
   #pump(): void {
     while (
-      !this.#planning && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT && this.#queue.length > 0 &&
-      (this.#roundsInFlight === 0 || this.#queuedEvents >= OVERLAP_MIN_EVENTS)
+      !this.#planning && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT && this.#appends.length > 0 &&
+      (this.#roundsInFlight === 0 || this.#appends.queuedEvents >= OVERLAP_MIN_EVENTS)
     ) {
-      let events = 0;
-      let taken = 0;
-      while (taken < this.#queue.length && (taken === 0 || events < ROUND_EVENTS)) {
-        events += size(this.#queue[taken++].request);
-      }
-      const round = this.#queue.splice(0, taken);
-      this.#queuedEvents -= events;
+      const round = this.#appends.take(ROUND_EVENTS);
       this.#planning = true;
       this.#roundsInFlight++;
       const work = this.#runRound(round).finally(() => {
@@ -253,7 +222,7 @@ export class KvEventLog implements EventLog {
     }
   }
 
-  async #runRound(round: Pending[]): Promise<void> {
+  async #runRound(round: PendingAppend[]): Promise<void> {
     let plan: RoundPlan;
     let commits: Promise<Deno.KvCommitResult | Deno.KvCommitError>[];
     try {
@@ -261,10 +230,7 @@ export class KvEventLog implements EventLog {
       plan = this.#planRound(round, storedIds);
       commits = plan.units.map((unit) => this.#issue(unit));
     } catch (err) {
-      for (const p of round) {
-        this.#pendingEvents -= size(p.request);
-        p.reject(err);
-      }
+      for (const p of round) this.#appends.fail(p, err);
       return;
     } finally {
       this.#planning = false;
@@ -277,7 +243,7 @@ export class KvEventLog implements EventLog {
   }
 
   /** Offsets, dedupe and blocks for a round; synchronous, so rounds never interleave here. */
-  #planRound(round: Pending[], storedIds: Map<number, string | null>): RoundPlan {
+  #planRound(round: PendingAppend[], storedIds: Map<number, string | null>): RoundPlan {
     const receivedAt = Date.now();
     const writer = new BlockWriter(
       this.#plannedHead,
@@ -287,7 +253,6 @@ export class KvEventLog implements EventLog {
     );
     const roundIds = new Map<string, number>();
     const fresh: StoredEvent[] = []; // handed to head listeners: live readers skip a KV read
-    const inserted: [number, number][] = [];
     const planned = round.map((p) => {
       let needHead = 0;
       let needDeadLetterHead = 0;
@@ -301,13 +266,7 @@ export class KvEventLog implements EventLog {
         const json = envelopeJson(ev, offset, receivedAt);
         writer.addEvent(json, ev.topic, ev.clientEventId ? ev.event_id : null);
         fresh.push({ offset, topic: ev.topic, receivedAt, json });
-        if (ev.clientEventId) {
-          const hash = idHash(ev.event_id);
-          this.#index.insert(hash, offset);
-          inserted.push([hash, offset]);
-          roundIds.set(ev.event_id, offset);
-          this.#uncommittedIds.set(offset, ev.event_id);
-        }
+        if (ev.clientEventId) roundIds.set(ev.event_id, offset);
         needHead = offset + 1;
         return { offset, duplicate: false };
       });
@@ -320,6 +279,8 @@ export class KvEventLog implements EventLog {
       return { pending: p, result: { outcomes, deadLetterSeqs }, needHead, needDeadLetterHead };
     });
     const units = writer.finish();
+    // Only once the whole round is planned (nothing above threw): its ids join the index.
+    const inserted = indexRound(roundIds, this.#index, this.#uncommittedIds);
     this.#plannedHead = writer.nextOffset;
     this.#plannedDeadLetterHead = writer.nextDeadLetterSeq;
     return { receivedAt, planned, units, fresh, inserted };
@@ -358,8 +319,7 @@ export class KvEventLog implements EventLog {
         if (needHead > this.#head || needDeadLetterHead > this.#deadLetterHead) {
           throw new Error("a commit round ended with unsettled appends");
         }
-        this.#pendingEvents -= size(planned[next].pending.request);
-        planned[next].pending.resolve(planned[next].result);
+        this.#appends.settle(planned[next].pending, planned[next].result);
       }
     } catch (err) {
       // Storage failed: later rounds may still land, leaving a hole, so the log stops taking
@@ -369,8 +329,7 @@ export class KvEventLog implements EventLog {
         if (offset >= this.#head) this.#index.remove(hash, offset);
       }
       for (; next < planned.length; next++) {
-        this.#pendingEvents -= size(planned[next].pending.request);
-        planned[next].pending.reject(err);
+        this.#appends.fail(planned[next].pending, err);
       }
     } finally {
       for (const [, offset] of plan.inserted) this.#uncommittedIds.delete(offset);
@@ -420,7 +379,7 @@ export class KvEventLog implements EventLog {
   }
 
   /** Reads the stored ids behind every index hit of the round: a hash hit is only a candidate. */
-  async #confirmCandidates(round: Pending[]): Promise<Map<number, string | null>> {
+  async #confirmCandidates(round: PendingAppend[]): Promise<Map<number, string | null>> {
     const ids = new Map<number, string | null>();
     for (const p of round) {
       for (const ev of p.request.events) {
@@ -530,11 +489,6 @@ export class KvEventLog implements EventLog {
       this.#sweeping = null;
     });
   }
-}
-
-/** What an append counts against the pending limit. */
-function size(request: AppendRequest): number {
-  return request.events.length + request.deadLetters.length;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -6,6 +6,7 @@
 import { ensureLayout } from "./kv_layout.ts";
 import { KvEventLog, type KvEventLogOptions } from "./kv_event_log.ts";
 import { KvCommandStore, KvConsumerGroupStore, KvStateStore } from "./kv_stores.ts";
+import type { EventLog } from "./event_log.ts";
 import type { Storage } from "./stores.ts";
 import { KvTrackingStore } from "./kv_tracking_store.ts";
 
@@ -26,13 +27,21 @@ export async function openKvStorage(path: string, opts: KvStorageOptions): Promi
     kv.close();
     throw err;
   }
+  return storageOverKv("kv", kv, log);
+}
+
+/**
+ * The bundle of `log` with the consumer groups, command queue and coordinator state in `kv`;
+ * closing it closes the log, then the KV handle.
+ */
+export function storageOverKv(kind: string, kv: Deno.Kv, log: EventLog): Storage {
   let closed: Promise<void> | null = null;
   const close = () =>
     closed ??= log.close().finally(() => {
       kv.close();
     });
   return {
-    kind: "kv",
+    kind,
     log,
     groups: new KvConsumerGroupStore(kv),
     commands: new KvCommandStore(kv),

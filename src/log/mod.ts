@@ -48,3 +48,10 @@ export {
 } from "./tracking_store.ts";
 export { KvTrackingStore } from "./kv_tracking_store.ts";
 export { compileTopicPatterns, type TopicMatcher } from "./topic_pattern.ts";
+export { SqliteEventLog, type SqliteEventLogOptions } from "./sqlite/sqlite_event_log.ts";
+export {
+  openSqliteStorage,
+  SQLITE_LOG_FILE,
+  type SqliteStorageOptions,
+} from "./sqlite/sqlite_storage.ts";
+export { type LogStore, openStorage } from "./open_storage.ts";

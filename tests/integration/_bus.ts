@@ -18,6 +18,8 @@ export interface StartOptions {
   readonly withoutToken?: boolean;
   /** Start the bus under this soft open-file limit (`ulimit -Sn`, through sh). */
   readonly softOpenFiles?: number;
+  /** Flags for `deno run` itself (e.g. --cpu-prof, --v8-flags=…), placed before main.ts. */
+  readonly denoFlags?: readonly string[];
 }
 
 export class RunningBus {
@@ -89,6 +91,7 @@ export class RunningBus {
         ...wrapper,
         "run",
         "-A",
+        ...opts.denoFlags ?? [],
         MAIN,
         "serve",
         "--port=0",

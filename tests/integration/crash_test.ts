@@ -1,4 +1,5 @@
-// Acknowledged means durable: a client posts continuously while the bus is killed with SIGKILL.
+// Acknowledged means durable: a client posts continuously while the bus is killed with SIGKILL,
+// on every event log store (--log-store).
 import assert from "node:assert/strict";
 import { startBus } from "./_bus.ts";
 
@@ -19,8 +20,13 @@ function newBatch(): { body: string; ids: string[] } {
   return { body: JSON.stringify({ batch_id: crypto.randomUUID(), events }), ids };
 }
 
-Deno.test("SIGKILL while posting: every acknowledged event survives, offsets gapless, resends are duplicates", async () => {
-  const bus = await startBus();
+for (const store of ["kv", "sqlite"]) {
+  Deno.test(`${store} log: SIGKILL while posting: every acknowledged event survives, offsets gapless, resends are duplicates`, () =>
+    crashWhilePosting([`--log-store=${store}`]));
+}
+
+async function crashWhilePosting(flags: string[]): Promise<void> {
+  const bus = await startBus(flags);
   const acked: { body: string; ids: string[]; offsets: [number, number] }[] = [];
   const inFlight: { body: string; ids: string[] }[] = [];
   let killed = false;
@@ -48,7 +54,9 @@ Deno.test("SIGKILL while posting: every acknowledged event survives, offsets gap
   await Promise.all(clients);
   assert.ok(acked.length > 20, `only ${acked.length} batches were acknowledged before the kill`);
 
-  await using after = await startBus([], { dataDir: bus.dataDir });
+  await using after = await startBus(flags, { dataDir: bus.dataDir });
+  const files = [...Deno.readDirSync(bus.dataDir)].map((f) => f.name);
+  assert.equal(files.includes("log.sqlite"), flags[0] === "--log-store=sqlite", files.join());
   const stored = await after.events("limit=100000");
   const byId = new Map(stored.map((e) => [e.event_id as string, e.offset as number]));
   assert.deepEqual(stored.map((e) => e.offset), [...Array(stored.length).keys()], "gapless from 0");
@@ -78,4 +86,4 @@ Deno.test("SIGKILL while posting: every acknowledged event survives, offsets gap
     [...Array(final.length).keys()],
     "offsets continue without a gap",
   );
-});
+}
