@@ -13,6 +13,12 @@ import { CHROMIUM, openBrowser } from "../_browser.ts";
 
 const DOCS_IMAGES = new URL("../../docs/images/", import.meta.url).pathname;
 const VIEWPORT = { width: 1400, height: 900 };
+/** What the test is waiting for now: said on stderr if it is still waiting near its time limit. */
+let stage = "start";
+const atStage = <T>(name: string, work: Promise<T>): Promise<T> => {
+  stage = name;
+  return work;
+};
 
 Deno.test({
   name: testName(
@@ -25,8 +31,12 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using bus = await startBus(["--live-advice=true", "--gpu=0:8000"]);
-    await using browser = await openBrowser(VIEWPORT);
+    const stuck = setTimeout(() => {
+      Deno.stderr.writeSync(new TextEncoder().encode(`console test: still at ${stage}\n`));
+    }, 170_000);
+    Deno.unrefTimer(stuck);
+    await using bus = await atStage("startBus", startBus(["--live-advice=true", "--gpu=0:8000"]));
+    await using browser = await atStage("openBrowser", openBrowser(VIEWPORT));
     const page = await browser.context.newPage();
     const problems: string[] = [];
     page.on("console", (m) => {
@@ -36,7 +46,7 @@ Deno.test({
     page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
 
     // The one-time login link the bus logs sets the session cookie, then leads to the console.
-    const loaded = await page.goto(bus.loginLink);
+    const loaded = await atStage("login", page.goto(bus.loginLink));
     assert.equal(new URL(page.url()).pathname, "/");
     assert.equal(loaded?.status(), 200);
     assert.match(loaded!.headers()["content-type"], /text\/html/);
@@ -60,7 +70,7 @@ Deno.test({
       "Joker",
       "Greedy Joker",
     ]);
-    const [best, odds] = await adviceEvents(bus);
+    const [best, odds] = await atStage("advice events", adviceEvents(bus));
     await waitForText(page, "#advice-hand-type", (t) => t === best.hand_type);
     assert.equal(
       await page.textContent("#advice-for"),
@@ -79,7 +89,7 @@ Deno.test({
     await screenshot(page, "console-game");
 
     // Numbers follow a realistic load: whole games, re-sends, a dead letter, a consumer group.
-    await using load = await loadBus(bus, 9);
+    await using load = await atStage("loadBus", loadBus(bus, 9));
     load.trickle();
     await page.click('nav a[data-view="overview"]');
     const head = (await bus.get("/health")).json.log_head as number;
@@ -106,7 +116,7 @@ Deno.test({
     await waitForText(page, "#events tbody", (t) => t.includes("system.heartbeat"));
     await screenshot(page, "console-events");
 
-    await analyticsCaughtUp(bus);
+    await atStage("analyticsCaughtUp", analyticsCaughtUp(bus));
     await page.click('nav a[data-view="analytics"]');
     await waitForText(page, "#synergy", (t) => t.includes("Cavendish"));
     assert.equal(await page.isHidden("#winrate-empty"), true);
@@ -116,12 +126,14 @@ Deno.test({
     await screenshot(page, "console-overview");
 
     assert.deepEqual(problems, []);
+    clearTimeout(stuck);
   },
 });
 
 /** Waits until the text of `selector` satisfies `ok` (the page updates every 2 s at most). */
 async function waitForText(page: Page, selector: string, ok: (text: string) => boolean) {
   let last = "";
+  stage = `text of ${selector}`;
   await until(async () => {
     last = (await page.textContent(selector)) ?? "";
     return ok(last.trim());
@@ -155,6 +167,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
     ? DOCS_IMAGES
     : await Deno.makeTempDir({ prefix: "jimbot-screenshots-" });
   await Deno.mkdir(dir, { recursive: true });
+  stage = `screenshot ${name}`;
   await page.screenshot({ path: `${dir}${dir.endsWith("/") ? "" : "/"}${name}.png` });
   if (dir !== DOCS_IMAGES) await Deno.remove(dir, { recursive: true });
 }

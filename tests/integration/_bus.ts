@@ -18,6 +18,8 @@ export interface StartOptions {
   readonly withoutToken?: boolean;
   /** Start the bus under this soft open-file limit (`ulimit -Sn`, through sh). */
   readonly softOpenFiles?: number;
+  /** Run the bus inside this network namespace (tests/_netns.ts), as a host of a test network. */
+  readonly netns?: string;
   /** Flags for `deno run` itself (e.g. --cpu-prof, --v8-flags=…), placed before main.ts. */
   readonly denoFlags?: readonly string[];
 }
@@ -82,10 +84,11 @@ export class RunningBus {
       token = made.token;
     }
     const limit = opts.softOpenFiles;
-    const command = limit === undefined ? Deno.execPath() : "sh";
-    const wrapper = limit === undefined
-      ? []
-      : ["-c", `ulimit -Sn ${limit} && exec "$0" "$@"`, Deno.execPath()];
+    const [command, ...wrapper] = [
+      ...(opts.netns === undefined ? [] : ["ip", "netns", "exec", opts.netns]),
+      ...(limit === undefined ? [] : ["sh", "-c", `ulimit -Sn ${limit} && exec "$0" "$@"`]),
+      Deno.execPath(),
+    ];
     const child = new Deno.Command(command, {
       args: [
         ...wrapper,

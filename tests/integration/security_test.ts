@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ResourceCoordinator } from "../../src/gen/jimbot/coordinator/v1/coordinator_pb.ts";
+import { NETNS_MISSING, testNetwork } from "../_netns.ts";
 import { startBus } from "./_bus.ts";
 import { rawRequest } from "./_mod_client.ts";
 import { bearer, modEvent } from "./_stream_client.ts";
@@ -13,10 +14,6 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const BATCH = "/api/v1/events/batch";
 const batch = (i: number) => JSON.stringify({ events: [modEvent("MONEY_CHANGED", i)] });
 const body = (text: string) => new TextEncoder().encode(text);
-
-/** This machine's first non-loopback IPv4 address: connecting to it makes us a remote peer. */
-const EXTERNAL = Deno.networkInterfaces()
-  .find((i) => i.family === "IPv4" && !i.address.startsWith("127."))?.address;
 
 Deno.test("the unmodified mod posts and polls on loopback without a token; other routes need one", async () => {
   await using bus = await startBus();
@@ -118,14 +115,16 @@ Deno.test("browsers cannot act: foreign Origin, cross-site fetches, WebSocket up
 });
 
 Deno.test(
-  "a peer on the network: anonymous → 401, token → 200, --mod-allow gives ingest and poll only",
-  {
-    ignore: EXTERNAL === undefined,
-  },
+  "a peer on the network: anonymous → 401, token → 200, --mod-allow gives ingest and poll only" +
+    (NETNS_MISSING ? ` (skipped: ${NETNS_MISSING})` : ""),
+  { ignore: NETNS_MISSING !== null },
   async () => {
-    const ip = EXTERNAL!;
-    await using bus = await startBus(["--host=0.0.0.0", `--mod-allow=${ip}/32`]);
-    await using closed = await startBus(["--host=0.0.0.0"]);
+    // The buses run in a test network namespace; this process is a peer on its veth link.
+    await using net = await testNetwork();
+    const ip = net.inside;
+    const host = `--host=${net.inside}`;
+    await using bus = await startBus([host, `--mod-allow=${net.outside}/32`], { netns: net.netns });
+    await using closed = await startBus([host], { netns: net.netns });
     const remote = (port: number, path: string, opts: Parameters<typeof rawRequest>[2] = {}) =>
       rawRequest(port, path, { ...opts, hostname: ip });
     // Without an allow-list entry the remote mod is a stranger.
