@@ -37,6 +37,10 @@ trap cleanup EXIT
 if [[ -z "${JIMBOT_URL:-}" ]]; then
   if [[ -f main.ts && -z "${JIMBOT_FAKE_BUS:-}" ]]; then
     mkdir -p "$work/data"
+    # An admin token: the Python and Rust readers need the "read" scope.
+    JIMBOT_TOKEN="$("$deno" run -A main.ts token create --name cross-language --scopes admin \
+      --data-dir "$work/data" 2>/dev/null)"
+    export JIMBOT_TOKEN
     "$deno" run -A main.ts serve --port=0 --data-dir="$work/data" 2>"$work/bus.log" &
     mode=real
   else

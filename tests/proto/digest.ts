@@ -107,8 +107,12 @@ export function digest(e: Envelope): string {
 if (import.meta.main) {
   const url = Deno.env.get("JIMBOT_URL");
   if (!url) throw new Error("Cannot read events: set JIMBOT_URL, e.g. http://127.0.0.1:8080");
+  const token = Deno.env.get("JIMBOT_TOKEN"); // reads need the "read" scope
   const res = await fetch(`${url}/api/v1/events?from=0&limit=100000`, {
-    headers: { accept: PROTOBUF_MEDIA_TYPE },
+    headers: {
+      accept: PROTOBUF_MEDIA_TYPE,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
   });
   if (!res.ok) throw new Error(`Cannot read events: status ${res.status}: ${await res.text()}`);
   const lines = decodeEnvelopesDelimited(new Uint8Array(await res.arrayBuffer())).map(digest);

@@ -11,6 +11,7 @@ import json
 __all__ = [
     "BusError", "MalformedError", "NotFoundError", "TimeoutError", "TooLargeError",
     "OverLimitError", "NotReadyError", "InternalError", "AlreadyExistsError",
+    "UnauthenticatedError", "PermissionDeniedError",
     "error_from_http", "error_from_connect", "error_from_grpc", "error_from_mlflow",
 ]
 
@@ -65,18 +66,29 @@ class AlreadyExistsError(BusError):
     kind = "already_exists"
 
 
+class UnauthenticatedError(BusError):
+    """No token, or one the bus does not know: pass `token=` or set $JIMBOT_TOKEN."""
+    kind = "unauthenticated"
+
+
+class PermissionDeniedError(BusError):
+    """The token lacks the scope this call needs (or the thing belongs to another identity)."""
+    kind = "permission_denied"
+
+
 _BY_KIND = {c.kind: c for c in (MalformedError, NotFoundError, TimeoutError, TooLargeError,
                                  OverLimitError, NotReadyError, InternalError,
-                                 AlreadyExistsError)}
+                                 AlreadyExistsError, UnauthenticatedError, PermissionDeniedError)}
 
 # The bus's HTTP status for each kind (src/errors.ts), read backwards.
-_HTTP = {400: "malformed", 404: "not_found", 405: "malformed", 408: "timeout", 413: "too_large",
+_HTTP = {400: "malformed", 401: "unauthenticated", 403: "permission_denied", 404: "not_found", 405: "malformed", 408: "timeout", 413: "too_large",
          415: "malformed", 429: "over_limit", 431: "too_large", 503: "not_ready", 500: "internal"}
 
 _CONNECT = {"invalid_argument": "malformed", "not_found": "not_found", "unimplemented": "malformed",
             "deadline_exceeded": "timeout", "resource_exhausted": "over_limit",
             "unavailable": "not_ready", "internal": "internal", "already_exists": "already_exists",
-            "failed_precondition": "malformed", "aborted": "over_limit"}
+            "failed_precondition": "malformed", "aborted": "over_limit",
+            "unauthenticated": "unauthenticated", "permission_denied": "permission_denied"}
 
 _MLFLOW = {"INVALID_PARAMETER_VALUE": "malformed", "BAD_REQUEST": "malformed",
            "RESOURCE_DOES_NOT_EXIST": "not_found", "ENDPOINT_NOT_FOUND": "not_found",

@@ -46,6 +46,13 @@ pub fn request(
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
+    // A bearer token from $JIMBOT_TOKEN: reads need the "read" scope (ingest from this machine
+    // needs none).
+    if let Ok(token) = std::env::var("JIMBOT_TOKEN") {
+        if !token.is_empty() {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+    }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
     stream.write_all(body).map_err(|e| e.to_string())?;
