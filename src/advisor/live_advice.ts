@@ -28,7 +28,7 @@ const SCAN_BATCH = 1_000;
 export interface LiveAdviceDeps {
   readonly log: Pick<EventLog, "bounds" | "onHead" | "read">;
   /** Where advice is published (an Ingest; tests pass a stand-in). */
-  readonly ingest: Pick<Ingest, "acceptBatchObject">;
+  readonly ingest: Pick<Ingest, "acceptOwnBatch">;
   /** Runs the advise job (an EngineWorker; tests pass a stand-in). */
   readonly engine: Pick<EngineWorker, "run">;
   readonly logger: Logger;
@@ -185,7 +185,7 @@ export class LiveAdvice {
         this.#last = { key, advice };
       }
       const { bestPlay, odds } = advice;
-      await this.#deps.ingest.acceptBatchObject({
+      await this.#deps.ingest.acceptOwnBatch({
         source: ADVICE_SOURCE,
         events: [
           adviceEvent("BEST_PLAY", event.offset, {

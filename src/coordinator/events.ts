@@ -81,7 +81,7 @@ function toNewEvent(e: CoordinatorEvent): NewEvent {
     type: "COORDINATOR",
     subtype: e.state,
     topic: `system.coordinator.${e.state}`,
-    source: "coordinator",
+    source: "jimbot-coordinator",
     version: 1,
     client_timestamp: e.atMs,
     payload,

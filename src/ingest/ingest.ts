@@ -9,7 +9,7 @@ import { BusError } from "../errors.ts";
 import type { Limits } from "../config.ts";
 import type { EventLog, EventRepair, NewDeadLetter, NewEvent } from "../log/event_log.ts";
 import { JsonDepthError, parseLenientJson, type Repair } from "./lenient_json.ts";
-import { type BatchContext, describe, normalizeEvent } from "./normalize.ts";
+import { type BatchContext, describe, type Normalized, normalizeEvent } from "./normalize.ts";
 import { KNOWN_TYPES } from "./topic_routing.ts";
 
 /** The answer to an ingest request (the mod reads only the status; people read the rest). */
@@ -38,6 +38,12 @@ type Shape = "single" | "batch";
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const decoder = new TextDecoder();
+
+/**
+ * Sources that name the bus's own publishers (live advice, the coordinator, experiment tracking):
+ * clients cannot post events under them, so a subscriber can trust `source: "jimbot-advisor"`.
+ */
+export const OWN_SOURCE_PREFIX = "jimbot-";
 
 export class Ingest {
   readonly #log: EventLog;
@@ -70,6 +76,11 @@ export class Ingest {
     return this.#acceptParsed(batch, [], "batch", route, () => JSON.stringify(batch));
   }
 
+  /** A batch the bus publishes itself (advice, tracking): its `jimbot-` source is allowed. */
+  acceptOwnBatch(batch: unknown, route: string): Promise<IngestAnswer> {
+    return this.#acceptParsed(batch, [], "batch", route, () => JSON.stringify(batch), true);
+  }
+
   /**
    * Keeps a body that could not be decoded at all (base64, it may be binary) in the dead-letter
    * store; returns the 400 to throw.
@@ -99,14 +110,23 @@ export class Ingest {
     shape: Shape,
     route: string,
     rawText: () => string,
+    own = false,
   ): Promise<IngestAnswer> {
     const byEvent = groupRepairs(repairs, shape);
+    const usable = (result: Normalized): Normalized =>
+      result.ok && !own && result.event.source.startsWith(OWN_SOURCE_PREFIX)
+        ? {
+          ok: false,
+          reason: `"source" "${result.event.source}" is reserved for the bus's own events ` +
+            `(sources beginning "${OWN_SOURCE_PREFIX}")`,
+        }
+        : result;
     const events: NewEvent[] = [];
     const deadLetters: NewDeadLetter[] = [];
     const rejected: { index: number; reason: string }[] = [];
     if (shape === "single") {
       const ctx = { maxFieldChars: this.#limits.maxFieldChars };
-      const result = normalizeEvent(value, byEvent.get(0) ?? [], ctx);
+      const result = usable(normalizeEvent(value, byEvent.get(0) ?? [], ctx));
       if (!result.ok) {
         throw await this.#refuseBody(rawText(), route, `Cannot ingest event: ${result.reason}`);
       }
@@ -114,7 +134,7 @@ export class Ingest {
     } else {
       const batch = await this.#batchFields(value, route, rawText);
       batch.events.forEach((item, index) => {
-        const result = normalizeEvent(item, byEvent.get(index) ?? [], batch.ctx);
+        const result = usable(normalizeEvent(item, byEvent.get(index) ?? [], batch.ctx));
         if (result.ok) {
           events.push(result.event);
           return;

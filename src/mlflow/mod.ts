@@ -21,7 +21,7 @@ export { Registry } from "./registry.ts";
 
 export interface TrackingServerOptions {
   readonly store: TrackingStore;
-  readonly ingest: Pick<Ingest, "acceptBatchObject">;
+  readonly ingest: Pick<Ingest, "acceptOwnBatch">;
   readonly logger: Logger;
   readonly dataDir: string;
   readonly limits: Limits;

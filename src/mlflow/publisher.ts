@@ -21,10 +21,10 @@ export type Publish = (
  * A bus event per change. The tracking store is the record of truth: when the log refuses the
  * event (saturated), the change stays stored and answered, and the miss is logged.
  */
-export function busPublisher(ingest: Pick<Ingest, "acceptBatchObject">, logger: Logger): Publish {
+export function busPublisher(ingest: Pick<Ingest, "acceptOwnBatch">, logger: Logger): Publish {
   return async (subtype, payload, eventId) => {
     try {
-      await ingest.acceptBatchObject({
+      await ingest.acceptOwnBatch({
         source: EXPERIMENT_SOURCE,
         events: [{
           type: "EXPERIMENT",

@@ -55,11 +55,11 @@ function setup(opts: { gate?: Promise<void> } = {}) {
   const log = new MemoryLog();
   const batches: Batch[] = [];
   const ingest = {
-    acceptBatchObject(batch: unknown) {
+    acceptOwnBatch(batch: unknown) {
       batches.push(batch as Batch);
       return Promise.resolve({ status: "ok", accepted: 2, duplicates: 0, offsets: [] });
     },
-  } as unknown as Pick<Ingest, "acceptBatchObject">;
+  } as unknown as Pick<Ingest, "acceptOwnBatch">;
   const engine = {
     async run(job: Parameters<typeof runJob>[0]) {
       runs.push(job);
@@ -158,11 +158,11 @@ Deno.test("LiveAdvice starts at the head: earlier states are not advised", async
   const advice = LiveAdvice.start({
     log,
     ingest: {
-      acceptBatchObject(b: unknown) {
+      acceptOwnBatch(b: unknown) {
         batches.push(b as Batch);
         return Promise.resolve({ status: "ok", accepted: 2, duplicates: 0, offsets: [] });
       },
-    } as unknown as Pick<Ingest, "acceptBatchObject">,
+    } as unknown as Pick<Ingest, "acceptOwnBatch">,
     engine: { run: (job: never) => Promise.resolve(runJob(job)) } as unknown as Pick<
       EngineWorker,
       "run"

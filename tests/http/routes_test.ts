@@ -86,3 +86,33 @@ Deno.test("health and readiness follow the app's state", async () => {
   assert.equal(notReady.headers.get("retry-after"), "1");
   await notReady.body?.cancel();
 });
+
+Deno.test("clients cannot post under the bus's own sources (jimbot-*): REST and Connect", async () => {
+  await using bus = await inProcessApp();
+  const forged = { type: "ADVICE", subtype: "best_play", source: "jimbot-advisor", payload: {} };
+  const batch = await bus.request(
+    BATCH,
+    post(JSON.stringify({ events: [forged, { type: "HEARTBEAT", event_id: "ok", payload: {} }] })),
+  );
+  const answer = await batch.json();
+  assert.equal(batch.status, 200);
+  assert.equal(answer.accepted, 1, "the valid event beside it is stored");
+  assert.match(answer.dead_lettered[0].reason, /"jimbot-advisor" is reserved for the bus's own/);
+  // A batch-level source names every event of the batch that has none of its own.
+  const batchLevel = await bus.request(
+    BATCH,
+    post(JSON.stringify({ source: "jimbot-coordinator", events: [{ type: "HEARTBEAT" }] })),
+  );
+  assert.equal((await batchLevel.json()).dead_lettered.length, 1);
+  const single = await bus.request("/api/v1/events", post(JSON.stringify(forged)));
+  assert.equal(single.status, 400);
+  const rpc = await bus.request("/jimbot.bus.v1.EventBus/Publish", {
+    method: "POST",
+    body: JSON.stringify({ batch: { events: [{ type: "ADVICE", source: "jimbot-mlflow" }] } }),
+    headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+  });
+  assert.equal(rpc.status, 200);
+  assert.equal((await rpc.json()).deadLettered.length, 1);
+  const stored = await lines(await bus.request("/api/v1/events?from=0"));
+  assert.deepEqual(stored.map((e) => e.source), ["unknown"]);
+});
