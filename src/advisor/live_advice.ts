@@ -16,6 +16,7 @@ import type { EngineWorker } from "./engine_worker.ts";
 import { MAX_HAND_CARDS } from "./convert.ts";
 
 export const STATE_TOPIC = "game.state.update";
+/** One of ingest's OWN_SOURCES: clients cannot post under it. */
 export const ADVICE_SOURCE = "jimbot-advisor";
 /** The route name ingest records for advice events. */
 export const ADVICE_ROUTE = "advisor";

@@ -40,10 +40,14 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const decoder = new TextDecoder();
 
 /**
- * Sources that name the bus's own publishers (live advice, the coordinator, experiment tracking):
+ * The sources of the bus's own publishers (live advice, the coordinator, experiment tracking):
  * clients cannot post events under them, so a subscriber can trust `source: "jimbot-advisor"`.
  */
-export const OWN_SOURCE_PREFIX = "jimbot-";
+export const OWN_SOURCES: ReadonlySet<string> = new Set([
+  "jimbot-advisor",
+  "jimbot-coordinator",
+  "jimbot-mlflow",
+]);
 
 export class Ingest {
   readonly #log: EventLog;
@@ -114,11 +118,11 @@ export class Ingest {
   ): Promise<IngestAnswer> {
     const byEvent = groupRepairs(repairs, shape);
     const usable = (result: Normalized): Normalized =>
-      result.ok && !own && result.event.source.startsWith(OWN_SOURCE_PREFIX)
+      result.ok && !own && OWN_SOURCES.has(result.event.source)
         ? {
           ok: false,
           reason: `"source" "${result.event.source}" is reserved for the bus's own events ` +
-            `(sources beginning "${OWN_SOURCE_PREFIX}")`,
+            `(${[...OWN_SOURCES].join(", ")})`,
         }
         : result;
     const events: NewEvent[] = [];
