@@ -8,6 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 deno="$root/node_modules/.bin/deno"
+# shellcheck source=../tests/_bus.sh
+source "$root/tests/_bus.sh"
 python=/usr/bin/python3
 work="$(mktemp -d)"
 bus_pid=""
@@ -36,20 +38,13 @@ print('python package:   imported from', jimbot_bus.__file__)")
 echo "python package: a bus to test against"
 mkdir -p "$work/data"
 # An admin token for the live tests (reads, coordinator and tracking need one).
-token="$("$deno" run -A main.ts token create --name python-tests --scopes admin --data-dir "$work/data" 2>/dev/null)"
+token="$(admin_token "$work/data" python-tests)"
 "$deno" run -A main.ts serve --port=0 --grpc-port=0 --data-dir="$work/data" --live-advice=false \
   2>"$work/bus.log" &
 bus_pid=$!
-line=""
-for _ in $(seq 1 300); do
-  line="$(grep '"msg":"listening"' "$work/bus.log" 2>/dev/null | head -1)" || true
-  [[ -n "$line" ]] && break
-  kill -0 "$bus_pid" 2>/dev/null || { cat "$work/bus.log" >&2; echo "python package: bus exited" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$line" ]] || { cat "$work/bus.log" >&2; echo "python package: bus did not listen" >&2; exit 1; }
-port="$(sed -nE 's/.*"port":([0-9]+).*/\1/p' <<<"$line")"
-grpc_port="$(sed -nE 's/.*"grpcPort":([0-9]+).*/\1/p' <<<"$line")"
+line="$(listening_line "$work/bus.log" "$bus_pid" "python package")" || exit 1
+port="$(json_number "$line" port)"
+grpc_port="$(json_number "$line" grpcPort)"
 
 echo "python package: tests of the installed wheel"
 (cd "$work" && JIMBOT_URL="http://127.0.0.1:$port" JIMBOT_GRPC="127.0.0.1:$grpc_port" \

@@ -12,6 +12,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 deno="$root/node_modules/.bin/deno"
+# shellcheck source=../_bus.sh
+source "$root/tests/_bus.sh"
 # The first python3 on PATH that has google.protobuf (a pyenv shim may come before Debian's).
 python=""
 IFS=: read -ra path_dirs <<<"$PATH"
@@ -38,26 +40,17 @@ if [[ -z "${JIMBOT_URL:-}" ]]; then
   if [[ -f main.ts && -z "${JIMBOT_FAKE_BUS:-}" ]]; then
     mkdir -p "$work/data"
     # An admin token: the Python and Rust readers need the "read" scope.
-    JIMBOT_TOKEN="$("$deno" run -A main.ts token create --name cross-language --scopes admin \
-      --data-dir "$work/data" 2>/dev/null)"
+    JIMBOT_TOKEN="$(admin_token "$work/data" cross-language)"
     export JIMBOT_TOKEN
-    "$deno" run -A main.ts serve --port=0 --data-dir="$work/data" 2>"$work/bus.log" &
+    "$deno" run -A main.ts serve --port=0 --grpc-port=0 --data-dir="$work/data" 2>"$work/bus.log" &
     mode=real
   else
     "$deno" run -A tests/proto/_fake_bus.ts --port=0 2>"$work/bus.log" &
     mode=fake
   fi
   bus_pid=$!
-  port=""
-  for _ in $(seq 1 300); do
-    port="$(grep '"msg":"listening"' "$work/bus.log" 2>/dev/null | head -1 |
-      sed -nE 's/.*"port":([0-9]+).*/\1/p')" || true
-    [[ -n "$port" ]] && break
-    kill -0 "$bus_pid" 2>/dev/null || { cat "$work/bus.log" >&2; echo "cross-language: bus exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || { cat "$work/bus.log" >&2; echo "cross-language: bus did not listen" >&2; exit 1; }
-  export JIMBOT_URL="http://127.0.0.1:$port"
+  line="$(listening_line "$work/bus.log" "$bus_pid" cross-language)" || exit 1
+  export JIMBOT_URL="http://127.0.0.1:$(json_number "$line" port)"
 else
   mode=given
 fi
