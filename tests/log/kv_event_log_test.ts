@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { KvEventLog } from "../../src/log/mod.ts";
 import type { KvEventLogOptions } from "../../src/log/kv_event_log.ts";
-import type { AppendResult } from "../../src/log/mod.ts";
 import { BusError } from "../../src/errors.ts";
 import { event, logOptions } from "./_storage_cases.ts";
+import { groupCommitCases } from "./_group_commit_cases.ts";
 
 const RETENTION = logOptions().retention;
 
@@ -27,59 +27,23 @@ async function tempKv(): Promise<string> {
   return `${await Deno.makeTempDir({ prefix: "jimbot-log-" })}/test.kv`;
 }
 
+groupCommitCases("KvEventLog", {
+  place: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "jimbot-log-" });
+    return {
+      path: `${dir}/test.kv`,
+      [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+    };
+  },
+  open: (path, observer) => openLog(path, { observer }),
+  minRacingCommits: 4,
+});
+
 async function readAll(log: KvEventLog) {
   const out = [];
   for await (const e of log.read(0, { limit: 1e9 })) out.push({ ...e, env: JSON.parse(e.json) });
   return out;
 }
-
-Deno.test("KvEventLog concurrent appends share commits (group commit)", async () => {
-  let commits = 0;
-  await using s = await openLog(await tempKv(), { observer: { committed: () => commits++ } });
-  const results = await Promise.all(
-    Array.from(
-      { length: 300 },
-      (_, i) => s.log.append({ events: [event(`id${i}`)], deadLetters: [] }),
-    ),
-  );
-  const offsets = results.map((r) => r.outcomes[0].offset).sort((a, b) => a - b);
-  assert.deepEqual(offsets, [...Array(300).keys()]);
-  assert.ok(commits < 100, `300 concurrent appends took ${commits} commits`);
-});
-
-Deno.test("KvEventLog re-sends racing across rounds in flight are still stored once", async () => {
-  const path = await tempKv();
-  {
-    let commits = 0;
-    await using s = await openLog(path, { observer: { committed: () => commits++ } });
-    // Each wave appends 25 new ids and re-sends the previous wave's 25. Waves are only
-    // microtasks apart, so a wave is planned while the previous wave's commit is in flight.
-    const appends = new Map<string, Promise<AppendResult>[]>();
-    const send = (id: string) => {
-      const list = appends.get(id) ?? [];
-      list.push(s.log.append({ events: [event(id)], deadLetters: [] }));
-      appends.set(id, list);
-    };
-    for (let wave = 0; wave < 40; wave++) {
-      for (let j = 0; j < 25; j++) send(`race${wave * 25 + j}`);
-      if (wave > 0) { for (let j = 0; j < 25; j++) send(`race${(wave - 1) * 25 + j}`); }
-      for (let k = 0; k < 10; k++) await Promise.resolve();
-    }
-    let stored = 0;
-    for (const [id, list] of appends) {
-      const [first, ...again] = (await Promise.all(list)).map((r) => r.outcomes[0]);
-      assert.equal(first.duplicate, false, id);
-      stored++;
-      for (const o of again) assert.deepEqual(o, { offset: first.offset, duplicate: true }, id);
-    }
-    assert.equal(stored, 1000);
-    assert.ok(commits >= 4, `only ${commits} commits: the test needs rounds in flight together`);
-  }
-  await using s = await openLog(path);
-  const all = await readAll(s.log);
-  assert.deepEqual(all.map((e) => e.offset), [...Array(1000).keys()]);
-  assert.equal(new Set(all.map((e) => e.env.event_id)).size, 1000);
-});
 
 Deno.test("KvEventLog packs long topics and mixed sizes without exceeding a KV value", async () => {
   await using s = await openLog(await tempKv());

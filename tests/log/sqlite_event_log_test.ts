@@ -2,13 +2,9 @@
 // cover (group commit, rounds in flight, retention, saturation).
 import assert from "node:assert/strict";
 import { BusError } from "../../src/errors.ts";
-import {
-  type AppendResult,
-  SqliteEventLog,
-  type SqliteEventLogOptions,
-  type StoredEvent,
-} from "../../src/log/mod.ts";
+import { SqliteEventLog, type SqliteEventLogOptions, type StoredEvent } from "../../src/log/mod.ts";
 import { event, logOptions } from "./_storage_cases.ts";
+import { groupCommitCases } from "./_group_commit_cases.ts";
 
 async function openLog(path: string, opts: Partial<SqliteEventLogOptions> = {}) {
   const log = await SqliteEventLog.open(path, { ...logOptions(), ...opts });
@@ -32,52 +28,10 @@ async function readAll(log: SqliteEventLog): Promise<StoredEvent[]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-Deno.test("SqliteEventLog concurrent appends share transactions (group commit)", async () => {
-  let commits = 0;
-  await using file = await tempFile();
-  await using s = await openLog(file.path, { observer: { committed: () => commits++ } });
-  const results = await Promise.all(
-    Array.from(
-      { length: 300 },
-      (_, i) => s.log.append({ events: [event(`id${i}`)], deadLetters: [] }),
-    ),
-  );
-  const offsets = results.map((r) => r.outcomes[0].offset).sort((a, b) => a - b);
-  assert.deepEqual(offsets, [...Array(300).keys()]);
-  assert.ok(commits < 100, `300 concurrent appends took ${commits} commits`);
-});
-
-Deno.test("SqliteEventLog re-sends racing across rounds in flight are still stored once", async () => {
-  await using file = await tempFile();
-  const path = file.path;
-  {
-    let commits = 0;
-    await using s = await openLog(path, { observer: { committed: () => commits++ } });
-    // Each wave appends 25 new ids and re-sends the previous wave's 25, microtasks apart, so a
-    // wave is planned while the previous one's transaction is still in the writer.
-    const appends = new Map<string, Promise<AppendResult>[]>();
-    const send = (id: string) => {
-      const list = appends.get(id) ?? [];
-      list.push(s.log.append({ events: [event(id)], deadLetters: [] }));
-      appends.set(id, list);
-    };
-    for (let wave = 0; wave < 40; wave++) {
-      for (let j = 0; j < 25; j++) send(`race${wave * 25 + j}`);
-      if (wave > 0) { for (let j = 0; j < 25; j++) send(`race${(wave - 1) * 25 + j}`); }
-      for (let k = 0; k < 10; k++) await Promise.resolve();
-    }
-    for (const [id, list] of appends) {
-      const [first, ...again] = (await Promise.all(list)).map((r) => r.outcomes[0]);
-      assert.equal(first.duplicate, false, id);
-      for (const o of again) assert.deepEqual(o, { offset: first.offset, duplicate: true }, id);
-    }
-    assert.equal(appends.size, 1000);
-    assert.ok(commits >= 2, `only ${commits} commits: the test needs rounds in flight together`);
-  }
-  await using s = await openLog(path);
-  const all = await readAll(s.log);
-  assert.deepEqual(all.map((e) => e.offset), [...Array(1000).keys()]);
-  assert.equal(new Set(all.map((e) => JSON.parse(e.json).event_id)).size, 1000);
+groupCommitCases("SqliteEventLog", {
+  place: tempFile,
+  open: (path, observer) => openLog(path, { observer }),
+  minRacingCommits: 2,
 });
 
 Deno.test("SqliteEventLog retention by count deletes old events in the background, kept after reopen", async () => {
