@@ -13,6 +13,7 @@
  *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (summary:
  *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
  *     [--v8-flags=A,B]      V8 flags for the bus (e.g. --max-semi-space-size=16)
+ *     [--bus-args="--analytics=false …"]  extra bus options (what a feature costs)
  * @module
  */
 import { FIXTURES, RunningBus } from "../tests/integration/_bus.ts";
@@ -26,6 +27,7 @@ const MODES = (args.modes ?? "single,batch").split(",") as Mode[];
 const REPEAT = Number(args.repeat ?? 1);
 const PROFILE_DIR: string | undefined = args["cpu-prof"];
 const V8_FLAGS: string | undefined = args["v8-flags"];
+const BUS_ARGS: string[] = args["bus-args"]?.split(" ").filter(Boolean) ?? [];
 
 interface WrkResult {
   requestsPerS: number;
@@ -143,9 +145,10 @@ function peakRssMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+/** CPU seconds (user + system) a process (or one of its threads) has used so far. */
+function cpuSeconds(pid: number, thread?: number): number {
+  const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+  const fields = Deno.readTextFileSync(path).split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
@@ -195,12 +198,18 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
       : [],
     ...V8_FLAGS ? [`--v8-flags=${V8_FLAGS}`] : [],
   ];
-  await using bus = await RunningBus.start(["--log-level=info", `--log-store=${store}`], {
+  await using bus = await RunningBus.start([
+    "--log-level=info",
+    `--log-store=${store}`,
+    ...BUS_ARGS,
+  ], {
     denoFlags,
   });
   const cpuBefore = cpuSeconds(bus.pid);
+  const mainBefore = cpuSeconds(bus.pid, bus.pid);
   const r = await runWrk(bus.url, wrkScript(mode));
   const busCpu = cpuSeconds(bus.pid) - cpuBefore;
+  const mainCpu = cpuSeconds(bus.pid, bus.pid) - mainBefore;
   const rss = peakRssMb(bus.pid);
   const head = (await bus.get("/health")).json.log_head;
   if (PROFILE_DIR) await bus.stop("SIGTERM"); // the profile is written on a clean exit only
@@ -211,8 +220,12 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
     events_per_s_over_baseline_requests_per_s: Number(ratio.toFixed(3)),
     peak_rss_mb: Math.round(rss),
     bus_cpu_cores: share(busCpu),
+    // The JavaScript thread: at 1.0 it is the bound, whatever the other cores do.
+    bus_main_thread_cores: share(mainCpu),
+    main_thread_us_per_request: Math.round((mainCpu * 1e6) / r.requests),
     v8_flags: V8_FLAGS ?? null,
     features: "defaults (analytics projection on) except live advice (off, as in the tests)",
+    bus_args: BUS_ARGS,
     stored_events: head,
     target: mode === "single"
       ? "≥ 0.40 of the baseline, p99 ≤ 5 ms, RSS ≤ 150 MB"

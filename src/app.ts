@@ -115,7 +115,12 @@ export async function createApp(
   });
   const ingest = new Ingest(log, config.limits, metrics);
   const analytics = config.analytics.enabled
-    ? Analytics.start(log, { dataDir: config.dataDir, config: config.analytics, logger })
+    ? await Analytics.start(log, {
+      dataDir: config.dataDir,
+      config: config.analytics,
+      logger,
+      logLevel: config.logLevel,
+    })
     : null;
   if (analytics) {
     stack.defer(() => analytics.stop());

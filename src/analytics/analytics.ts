@@ -6,17 +6,15 @@
 import { DatabaseSync } from "node:sqlite";
 import type { AnalyticsConfig } from "../config.ts";
 import type { EventLog } from "../log/mod.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger, LogLevel } from "../logger.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
-import { disableChangeTracking, PostgresMirror } from "./postgres_mirror.ts";
 import { exportQuery, type QueryOptions, runQuery } from "./query.ts";
 import type { ExportFormat } from "./export.ts";
-import { analyticsPath, AnalyticsStore } from "./store.ts";
+import { ProjectionWorker } from "./projection.ts";
+import { analyticsPath } from "./store.ts";
 import type { SynergyOptions, SynergyPair } from "./synergy.ts";
 import type { Pattern, PatternOptions } from "./patterns.ts";
 import { analyticsJobs } from "./job_process.ts";
-
-/** Analytics settings (from Config). */
 
 /** Rows an export may hold (a query's own limit is for interactive use). */
 export const EXPORT_MAX_ROWS = 1_000_000;
@@ -27,56 +25,51 @@ export const EXPORT_MAX_BYTES = 256 * 1024 * 1024;
 export class Analytics {
   readonly path: string;
   #config: AnalyticsConfig;
-  #store: AnalyticsStore;
+  #projection: ProjectionWorker;
   #consumer: AnalyticsConsumer;
-  #mirror: PostgresMirror | null;
-  #mirrorTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     path: string,
     config: AnalyticsConfig,
-    store: AnalyticsStore,
+    projection: ProjectionWorker,
     consumer: AnalyticsConsumer,
-    mirror: PostgresMirror | null,
   ) {
     this.path = path;
     this.#config = config;
-    this.#store = store;
+    this.#projection = projection;
     this.#consumer = consumer;
-    this.#mirror = mirror;
   }
 
-  /** Opens the store in `dataDir` and starts following `log`. */
-  static start(
+  /**
+   * Opens the store in `dataDir` in the projection worker (which also runs the PostgreSQL
+   * mirror) and starts following `log`.
+   */
+  static async start(
     log: EventLog,
-    opts: { dataDir: string; config: AnalyticsConfig; logger: Logger },
-  ): Analytics {
+    opts: { dataDir: string; config: AnalyticsConfig; logger: Logger; logLevel: LogLevel },
+  ): Promise<Analytics> {
     const { config, logger } = opts;
     const path = analyticsPath(opts.dataDir);
-    const store = AnalyticsStore.open(path);
-    let mirror: PostgresMirror | null = null;
-    if (config.postgresUrl) mirror = new PostgresMirror(store.db, config.postgresUrl);
-    else disableChangeTracking(store.db);
-    const syncMirror = () =>
-      mirror?.sync().catch((error) => logger.warn("postgres mirror sync failed", { error }));
-    const consumer = new AnalyticsConsumer(log, store, {
+    const projection = await ProjectionWorker.open({
+      path,
       rawMaxAgeMs: config.rawMaxAgeMs,
-      onBatch: syncMirror,
+      postgresUrl: config.postgresUrl || null,
+      logLevel: opts.logLevel,
+    });
+    const consumer = new AnalyticsConsumer(log, projection, {
       onError: (error) => logger.error("analytics projection failed", { error }),
     });
-    const analytics = new Analytics(path, config, store, consumer, mirror);
-    if (mirror) {
-      syncMirror();
-      // Also retries after PostgreSQL was unreachable, and carries pruning deletes.
-      analytics.#mirrorTimer = setInterval(syncMirror, 5_000);
-    }
-    logger.info("analytics started", { path, offset: store.offset, postgres: mirror !== null });
-    return analytics;
+    logger.info("analytics started", {
+      path,
+      offset: projection.offset,
+      postgres: Boolean(config.postgresUrl),
+    });
+    return new Analytics(path, config, projection, consumer);
   }
 
   /** The next log offset the projection will apply. */
   get offset(): number {
-    return this.#store.offset;
+    return this.#projection.offset;
   }
 
   query(request: { sql: string; params?: readonly unknown[] }, limits?: Partial<QueryOptions>) {
@@ -111,14 +104,9 @@ export class Analytics {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#mirrorTimer);
     analyticsJobs.killAll();
     await this.#consumer.stop();
-    if (this.#mirror) {
-      await this.#mirror.sync().catch(() => {});
-      await this.#mirror.close();
-    }
-    this.#store.close();
+    await this.#projection.close();
   }
 }
 

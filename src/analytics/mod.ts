@@ -3,6 +3,7 @@ export { Analytics, EXPORT_MAX_ROWS, withReader } from "./analytics.ts";
 export { analyticsRoutes } from "./routes.ts";
 export { analyticsPath, AnalyticsStore } from "./store.ts";
 export { catchUp } from "./consumer.ts";
+export { ProjectionWorker } from "./projection.ts";
 export { DEFAULT_QUERY_MAX_ROWS, DEFAULT_QUERY_TIMEOUT_MS, runQuery } from "./query.ts";
 export { CSV_TYPE, PARQUET_TYPE, toCsv, toParquet } from "./export.ts";
 export { PROJECTED_TABLES } from "./schema.ts";

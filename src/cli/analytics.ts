@@ -5,10 +5,10 @@
 import { ConfigError, loadConfig } from "../config.ts";
 import {
   analyticsPath,
-  AnalyticsStore,
   catchUp,
   EXPORT_MAX_ROWS,
   PROJECTED_TABLES,
+  ProjectionWorker,
   runQuery,
   toCsv,
   toParquet,
@@ -50,18 +50,23 @@ export async function analyticsCommand(args: string[]): Promise<number> {
       retention: config.retention,
       maxPendingEvents: config.maxPendingEvents,
     });
-    const store = AnalyticsStore.open(analyticsPath(config.dataDir));
+    const projection = await ProjectionWorker.open({
+      path: analyticsPath(config.dataDir),
+      rawMaxAgeMs: 0,
+      postgresUrl: null,
+      logLevel: config.logLevel,
+    });
     try {
       const started = performance.now();
-      store.reset();
-      const events = await catchUp(storage.log, store);
+      await projection.reset();
+      const events = await catchUp(storage.log, projection);
       const seconds = (performance.now() - started) / 1000;
       writeErr(
         `rebuilt ${analyticsPath(config.dataDir)}: ${events} events in ${seconds.toFixed(2)} s ` +
           `(${Math.round(events / Math.max(seconds, 1e-6))} events/s)`,
       );
     } finally {
-      store.close();
+      await projection.close();
     }
   });
 }

@@ -4,6 +4,7 @@
  * thread only reads (WAL lets its reads run beside the writer's commits).
  * @module
  */
+import type { WorkerReply } from "../../ordered_worker.ts";
 
 /**
  * One append round: events at offsets `from`, `from + 1`, … and dead letters at sequences
@@ -48,10 +49,14 @@ export interface StoredPositions {
   readonly first: number;
 }
 
+/** What the worker answers to a request (positions to "open", the first offset to "sweep"). */
+export interface WriterAnswer {
+  readonly positions?: StoredPositions;
+  readonly first?: number;
+}
+
 /** The worker's answer to each request, in request order. */
-export type WriterReply =
-  | { readonly ok: true; readonly positions?: StoredPositions; readonly first?: number }
-  | { readonly ok: false; readonly error: string };
+export type WriterReply = WorkerReply<WriterAnswer>;
 
 /**
  * SQLite's `synchronous` pragma for the log. FULL (default) fsyncs the WAL at every commit: an

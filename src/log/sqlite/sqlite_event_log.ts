@@ -27,9 +27,9 @@ import { HeadNotifier } from "../head_notifier.ts";
 import type { LogOptions } from "../stores.ts";
 import { TopicCounter } from "../topic_counter.ts";
 import type { TopicMatcher } from "../topic_pattern.ts";
-import type { AppendRound, Synchronous } from "./protocol.ts";
+import type { AppendRound, Synchronous, WriterAnswer, WriterRequest } from "./protocol.ts";
 import { RecentEvents } from "./recent_events.ts";
-import { WriterClient } from "./writer_client.ts";
+import { OrderedWorker } from "../../ordered_worker.ts";
 
 export interface SqliteEventLogOptions extends LogOptions {
   /** How often retention and dedupe expiry run. */
@@ -61,9 +61,12 @@ const READ_PAGE = 256;
 const RECENT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
+/** The writer worker: every transaction of the log, off the event loop. */
+type Writer = OrderedWorker<WriterRequest, WriterAnswer>;
+
 export class SqliteEventLog implements EventLog {
   readonly #opts: SqliteEventLogOptions;
-  readonly #writer: WriterClient;
+  readonly #writer: Writer;
   #db!: DatabaseSync;
   #readPage!: StatementSync;
   #readClientId!: StatementSync;
@@ -88,7 +91,7 @@ export class SqliteEventLog implements EventLog {
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> | null = null;
 
-  private constructor(opts: SqliteEventLogOptions, writer: WriterClient) {
+  private constructor(opts: SqliteEventLogOptions, writer: Writer) {
     this.#opts = opts;
     this.#writer = writer;
     this.#heads = new HeadNotifier(opts.onBackgroundError);
@@ -97,7 +100,10 @@ export class SqliteEventLog implements EventLog {
 
   /** Opens (creating) the log file at `path` and loads positions, topics and the dedupe index. */
   static async open(path: string, opts: SqliteEventLogOptions): Promise<SqliteEventLog> {
-    const writer = new WriterClient();
+    const writer: Writer = new OrderedWorker(
+      new URL("./writer_worker.ts", import.meta.url),
+      "the SQLite log writer",
+    );
     const log = new SqliteEventLog(opts, writer);
     try {
       const { positions } = await writer.request({

@@ -12,9 +12,10 @@ import {
   type StoredPositions,
   type SweepRequest,
   type Synchronous,
-  type WriterReply,
+  type WriterAnswer,
   type WriterRequest,
 } from "./protocol.ts";
+import { answerInOrder } from "../../ordered_worker.ts";
 
 /** Rows deleted per retention transaction, so appends wait at most one small delete. */
 const DELETES_PER_TRANSACTION = 5_000;
@@ -118,16 +119,10 @@ class Writer {
 }
 
 let writer: Writer | null = null;
-let queue: Promise<void> = Promise.resolve();
 
-self.onmessage = (e: MessageEvent<WriterRequest>) => {
-  queue = queue.then(() => handle(e.data)).then(
-    (reply) => self.postMessage(reply),
-    (err) => self.postMessage({ ok: false, error: String(err) } satisfies WriterReply),
-  );
-};
+answerInOrder(self, handle);
 
-async function handle(req: WriterRequest): Promise<WriterReply> {
+async function handle(req: WriterRequest): Promise<WriterAnswer & { ok: true }> {
   switch (req.kind) {
     case "open":
       writer = new Writer(req.path, req.synchronous);
