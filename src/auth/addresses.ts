@@ -44,10 +44,26 @@ function contains(list: BlockList, addr: string): boolean {
   return family !== 0 && list.check(a, family === 4 ? "ipv4" : "ipv6");
 }
 
-/** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
-export function isLoopbackAddress(addr: string): boolean {
-  return contains(LOOPBACK, addr);
+/**
+ * Remembers answers for the last few thousand strings: the guard asks about every request's
+ * peer and Host, and node:net's parsing cost a few percent of the single-event ingest rate.
+ */
+function memo(fn: (s: string) => boolean): (s: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (s) => {
+    let answer = known.get(s);
+    if (answer === undefined) {
+      if (known.size >= 4096) known.clear();
+      known.set(s, answer = fn(s));
+    }
+    return answer;
+  };
 }
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+export const isLoopbackAddress: (addr: string) => boolean = memo((addr) =>
+  contains(LOOPBACK, addr)
+);
 
 /** A bind address only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -55,6 +71,4 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** True for an IP literal (with or without brackets). */
-export function isIpLiteral(host: string): boolean {
-  return isIP(unbracket(host)) !== 0;
-}
+export const isIpLiteral: (host: string) => boolean = memo((host) => isIP(unbracket(host)) !== 0);

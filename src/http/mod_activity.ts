@@ -45,7 +45,7 @@ export class ModActivity {
 
   /** Every request, before it is handled; only the mod's routes count. */
   observe(req: Request, remote: Deno.Addr): void {
-    const route = `${req.method} ${new URL(req.url).pathname}`;
+    const route = `${req.method} ${pathOf(req.url)}`;
     const kind = MOD_ROUTES.get(route);
     if (!kind) return;
     if (kind === "post") this.#posts++;
@@ -88,4 +88,12 @@ export class ModActivity {
     this.#posts = 0;
     this.#polls = 0;
   }
+}
+
+/** The path of an absolute URL as Deno.serve gives it, without parsing the whole URL. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const end = url.search(/[?#]/);
+  return url.slice(start, end === -1 ? undefined : end);
 }
