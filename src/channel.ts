@@ -1,7 +1,7 @@
 /**
  * A queue between producers and one consumer that iterates it: push() adds, close() ends the
- * iteration once what is queued has been taken, fail() ends it at once with an error. Built on
- * Wakeup; imports nothing else, so any module may use it.
+ * iteration once what is queued has been taken (with an error if given), fail() ends it at once
+ * with an error. Built on Wakeup; imports nothing else, so any module may use it.
  * @module
  */
 import { Wakeup } from "./wakeup.ts";
@@ -11,7 +11,8 @@ export class Channel<T> implements AsyncIterable<T> {
   readonly #wakeup = new Wakeup();
   /** Told whenever the consumer takes an item (producers waiting for room). */
   readonly #taken = new Wakeup();
-  #closed = false;
+  /** Set by close(): the iteration ends once the queue is empty, with `error` if there is one. */
+  #closed: { error?: unknown } | null = null;
   #failure: { error: unknown } | null = null;
 
   /** Queues an item; ignored once the channel is closed or failed. */
@@ -21,8 +22,12 @@ export class Channel<T> implements AsyncIterable<T> {
     this.#wakeup.notify();
   }
 
-  close(): void {
-    this.#closed = true;
+  /**
+   * Ends the iteration once what is queued has been taken: normally, or with `error` (answers
+   * owed before a failure still go out). Later pushes are ignored; the first close wins.
+   */
+  close(error?: unknown): void {
+    this.#closed ??= error === undefined ? {} : { error };
     this.#wakeup.notify();
   }
 
@@ -57,7 +62,10 @@ export class Channel<T> implements AsyncIterable<T> {
         yield item;
         continue;
       }
-      if (this.#closed) return;
+      if (this.#closed) {
+        if ("error" in this.#closed) throw this.#closed.error;
+        return;
+      }
       await this.#wakeup.wait();
     }
   }

@@ -1,5 +1,6 @@
 // The concurrency primitives: Wakeup (no lost wake-up, every waiter woken, aborts reject and
-// clean up), Channel (order, close drains, fail ends at once) and CreditWindow's wait.
+// clean up), Channel (order, close drains, also before its error, fail ends at once) and
+// CreditWindow's wait.
 import assert from "node:assert/strict";
 import { CreditWindow } from "../src/bus/mod.ts";
 import { Channel } from "../src/channel.ts";
@@ -68,6 +69,20 @@ Deno.test("Channel: items in order, close ends after the queued ones, push after
   c.push(4);
   await reading;
   assert.deepEqual(got, [1, 2, 3]);
+});
+
+Deno.test("Channel: close with an error ends with it after the queued items", async () => {
+  const c = new Channel<number>();
+  c.push(1);
+  c.push(2);
+  c.close(new Error("bad request"));
+  c.close(new Error("second"));
+  c.push(3);
+  const got: number[] = [];
+  await assert.rejects(async () => {
+    for await (const n of c) got.push(n);
+  }, /bad request/);
+  assert.deepEqual(got, [1, 2]);
 });
 
 Deno.test("Channel: fail ends the iteration at once with the first error", async () => {

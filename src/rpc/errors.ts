@@ -1,10 +1,10 @@
 /**
  * BusError as Connect/gRPC errors, for every registered service: one interceptor, so the
  * coordinator's RPCs get the same mapping as the EventBus's (a saturated log is an `over_limit`
- * BusError like any other).
+ * BusError like any other); and undecodable request messages as the client's mistake.
  * @module
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { BusError, type ErrorKind } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -61,4 +61,50 @@ async function* mapStreamErrors<T>(messages: AsyncIterable<T>, logger: Logger): 
   } catch (err) {
     throw toConnectError(err, logger);
   }
+}
+
+/** How connect-es begins the message of a request message whose binary protobuf does not decode. */
+const PARSE_BINARY = "parse binary: ";
+
+/**
+ * A request gate (router option `requestGate`) that makes a request message whose binary
+ * protobuf does not decode `invalid_argument` naming its type, instead of connect-es's
+ * `internal`, on every RPC, protocol and port.
+ *
+ * connect-es parses a unary call's message before any interceptor runs, and a stream's messages
+ * while the implementation reads them, so no interceptor sees every case. What every protocol's
+ * handler (Connect unary and streaming, gRPC, gRPC-Web) does share is that it passes the error to
+ * the call context's `abort` just before encoding it (Connect's JSON body or end-of-stream
+ * message, the gRPC status trailers): a listener on the call's signal, added here before the body
+ * is read, changes the code and message of that error in place. Nothing runs per message, so a
+ * valid `Stream` pays one listener per call.
+ */
+export function undecodableAsInvalid(logger: Logger): (ctx: HandlerContext) => void {
+  return (ctx) => {
+    const { signal } = ctx;
+    signal.addEventListener("abort", () => {
+      const err: unknown = signal.reason;
+      if (
+        !(err instanceof ConnectError) || err.code !== Code.Internal ||
+        !err.rawMessage.startsWith(PARSE_BINARY)
+      ) return;
+      const why = err.rawMessage.slice(PARSE_BINARY.length);
+      const type = ctx.method.input.typeName;
+      const invalid = new ConnectError(
+        `The request message is not a valid ${type} in binary protobuf: ${why}`,
+        Code.InvalidArgument,
+      );
+      // The handler encodes this very object next: a new error could not take its place.
+      Object.assign(err, {
+        code: invalid.code,
+        rawMessage: invalid.rawMessage,
+        message: invalid.message,
+      });
+      logger.debug("rpc request not decodable", {
+        rpc: `${ctx.service.typeName}/${ctx.method.name}`,
+        protocol: ctx.protocolName,
+        reason: why,
+      });
+    }, { once: true });
+  };
 }

@@ -176,7 +176,12 @@ export function eventBusService(deps: EventBusDeps): ServiceRegistration {
       }
       // The client is done sending; without a subscription there is nothing more to answer.
       if (!sub) outbox.close();
-    })().catch((err) => outbox.fail(err));
+    })().catch((err) => {
+      // A bad request (undecodable, out of order) ends the stream after the answers owed for
+      // the requests before it: a publish stored just before the garbage is still acknowledged.
+      outbox.close(err);
+      stop.abort();
+    });
 
     try {
       yield* outbox;

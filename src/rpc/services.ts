@@ -12,7 +12,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.ts";
 import { IDENTITY_KEY, identityOf } from "../auth/mod.ts";
-import { errorInterceptor } from "./errors.ts";
+import { errorInterceptor, undecodableAsInvalid } from "./errors.ts";
 
 /** Adds one service (or a few RPCs) to a router: `(router) => router.service(Desc, impl)`. */
 export type ServiceRegistration = (router: ConnectRouter) => void;
@@ -30,6 +30,8 @@ export interface RpcOptions {
 export function routerOptions(opts: RpcOptions) {
   return {
     interceptors: [errorInterceptor(opts.logger)],
+    // Undecodable binary protobuf is invalid_argument on every RPC of both ports.
+    requestGate: undecodableAsInvalid(opts.logger),
     // An unknown JSON field is a mistake worth naming (invalid_argument), not data to drop.
     jsonOptions: { ignoreUnknownFields: false },
     readMaxBytes: opts.readMaxBytes,
@@ -63,31 +65,8 @@ export function createFetchRpcHandler(
           ...universalServerRequestFromFetch(req, {}),
           contextValues: createContextValues().set(IDENTITY_KEY, identityOf(req)),
         };
-        return await undecodableAsInvalid(universalServerResponseToFetch(await handler(ureq)));
+        return universalServerResponseToFetch(await handler(ureq));
       })();
     },
   };
-}
-
-/**
- * connect-es reports a request whose binary protobuf does not decode as `internal` (500), before
- * any interceptor runs; for the Connect unary answer it is the client's mistake: 400
- * `invalid_argument`. (Streams and native gRPC still report it as internal.)
- */
-async function undecodableAsInvalid(res: Response): Promise<Response> {
-  if (res.status !== 500 || !res.headers.get("content-type")?.startsWith("application/json")) {
-    return res;
-  }
-  const body = await res.text();
-  let error: { code?: unknown; message?: unknown } = {};
-  try {
-    error = JSON.parse(body);
-  } catch { /* not a Connect error body */ }
-  const undecodable = error.code === "internal" &&
-    String(error.message).startsWith("parse binary:");
-  const fixed = undecodable ? { ...error, code: "invalid_argument" } : error;
-  return new Response(undecodable ? JSON.stringify(fixed) : body, {
-    status: undecodable ? 400 : 500,
-    headers: res.headers,
-  });
 }
