@@ -12,7 +12,7 @@
  *     [--modes=single,batch] [--repeat=1]  (stores take turns; the ratio is of the medians)
  *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (summary:
  *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
- *     [--v8-flags=A,B]      V8 flags for the bus (e.g. --max-semi-space-size=16)
+ *     [--v8-flags=A,B]      V8 flags for the bus (default: those of `deno task start`)
  *     [--bus-args="--analytics=false …"]  extra bus options (what a feature costs)
  * @module
  */
@@ -26,7 +26,8 @@ const STORES = (args.stores ?? "kv,sqlite").split(",");
 const MODES = (args.modes ?? "single,batch").split(",") as Mode[];
 const REPEAT = Number(args.repeat ?? 1);
 const PROFILE_DIR: string | undefined = args["cpu-prof"];
-const V8_FLAGS: string | undefined = args["v8-flags"];
+/** As shipped (the start task's V8 flags) unless given; `--v8-flags=` measures V8's defaults. */
+const V8_FLAGS: string | undefined = args["v8-flags"] ?? shippedV8Flags();
 const BUS_ARGS: string[] = args["bus-args"]?.split(" ").filter(Boolean) ?? [];
 
 interface WrkResult {
@@ -94,6 +95,12 @@ end
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["User-Agent"] = "BalatroMCP/1.0"
 `;
+}
+
+/** The V8 flags `deno task start` runs the bus with (deno.json). */
+function shippedV8Flags(): string | undefined {
+  const manifest = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  return /--v8-flags=(\S+)/.exec(manifest.tasks.start)?.[1];
 }
 
 async function runWrk(url: string, script: string): Promise<WrkResult> {
