@@ -13,6 +13,8 @@
  *     [--cpu-prof=DIR]      the bus writes a V8 CPU profile per run to DIR (summary:
  *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
  *     [--v8-flags=A,B]      V8 flags for the bus (e.g. --max-semi-space-size=16)
+ *     [--gate=on|off|both]  the connection gate in front of Deno.serve (on, the default, as
+ *                           the bus runs; both: each run also without it, to see its cost)
  * @module
  */
 import { FIXTURES, RunningBus } from "../tests/integration/_bus.ts";
@@ -26,6 +28,8 @@ const MODES = (args.modes ?? "single,batch").split(",") as Mode[];
 const REPEAT = Number(args.repeat ?? 1);
 const PROFILE_DIR: string | undefined = args["cpu-prof"];
 const V8_FLAGS: string | undefined = args["v8-flags"];
+const GATES: boolean[] = { on: [true], off: [false], both: [true, false] }[args.gate ?? "on"] ??
+  [true];
 
 interface WrkResult {
   requestsPerS: number;
@@ -187,17 +191,24 @@ function report(
 
 type Mode = "single" | "batch";
 
-async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise<WrkResult> {
-  const name = `${store}-${mode}`;
+async function benchBus(
+  store: string,
+  mode: Mode,
+  baseline: WrkResult,
+  gate = true,
+): Promise<WrkResult> {
+  const name = `${store}-${mode}${gate ? "" : "-nogate"}`;
   const denoFlags = [
     ...PROFILE_DIR
       ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [],
     ...V8_FLAGS ? [`--v8-flags=${V8_FLAGS}`] : [],
   ];
-  await using bus = await RunningBus.start(["--log-level=info", `--log-store=${store}`], {
-    denoFlags,
-  });
+  await using bus = await RunningBus.start([
+    "--log-level=info",
+    `--log-store=${store}`,
+    `--connection-gate=${gate}`,
+  ], { denoFlags });
   const cpuBefore = cpuSeconds(bus.pid);
   const r = await runWrk(bus.url, wrkScript(mode));
   const busCpu = cpuSeconds(bus.pid) - cpuBefore;
@@ -208,6 +219,7 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
   const ratio = (r.requestsPerS * perRequest) / baseline.requestsPerS;
   report(`ingest ${mode === "single" ? "single events" : "50-event batches"}`, r, perRequest, {
     log_store: store,
+    connection_gate: gate,
     events_per_s_over_baseline_requests_per_s: Number(ratio.toFixed(3)),
     peak_rss_mb: Math.round(rss),
     bus_cpu_cores: share(busCpu),
@@ -254,7 +266,10 @@ if (import.meta.main) {
     const rates = new Map<string, number[]>(STORES.map((s) => [s, []]));
     for (let round = 0; round < REPEAT; round++) {
       for (const store of STORES) {
-        rates.get(store)!.push((await benchBus(store, mode, baseline)).requestsPerS);
+        for (const [i, gate] of GATES.entries()) {
+          const r = await benchBus(store, mode, baseline, gate);
+          if (i === 0) rates.get(store)!.push(r.requestsPerS);
+        }
       }
     }
     if (STORES.length > 1) {
