@@ -175,7 +175,7 @@ async function listenHttp(
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Promise<Response> => {
     const g = gate;
-    if (g === null) return bypassResponse(config.port);
+    if (g === null) return bypassResponse(null); // the gate is not listening yet
     const up = info.remoteAddr.port;
     const completed = info.completed;
     g.begin(up);
@@ -251,11 +251,12 @@ async function listenHttp(
 }
 
 /** A request that reached the internal listener without the gate (a local process). */
-function bypassResponse(port: number): Response {
+function bypassResponse(port: number | null): Response {
+  const bus = port === null ? "the bus's port" : `the bus's port ${port}`;
   return new Response(
     JSON.stringify({
       status: "error",
-      error: `Connect to the bus's port ${port}; this port is its internal listener`,
+      error: `Connect to ${bus}; this port is its internal listener`,
       details: [],
     }),
     {

@@ -161,8 +161,9 @@ export async function startGrpcServer(
 }
 
 /**
- * The header timeout until the first call arrives, then the idle timeout, which never closes a
- * session with a call open (a quiet Subscribe); node:http2 counts any frame as activity.
+ * The header timeout: a session must open its first call within it. The idle timeout: a session
+ * with no call open and no frames either way is closed after it (a quiet Subscribe never is;
+ * node:http2 counts any frame as activity).
  */
 function timeSession(
   s: http2.ServerHttp2Session,
@@ -171,26 +172,34 @@ function timeSession(
   events: ConnectionEvents,
 ): void {
   let calls = 0;
-  let called = false;
-  s.setTimeout(limits.headerTimeoutMs || limits.idleTimeoutMs);
+  const firstCall = limits.headerTimeoutMs > 0
+    ? setTimeout(() => {
+      events.timedOut("header", addr);
+      closeSession(s);
+    }, limits.headerTimeoutMs)
+    : undefined;
+  s.once("close", () => clearTimeout(firstCall));
+  s.setTimeout(limits.idleTimeoutMs);
   s.on("stream", (stream: http2.ServerHttp2Stream) => {
     calls++;
-    if (!called) {
-      called = true;
-      s.setTimeout(limits.idleTimeoutMs);
-    }
+    clearTimeout(firstCall);
     stream.once("close", () => {
-      // The timer fired while the call was open: start it again from now.
+      // The timer may have fired while the call was open: start it again from now.
       if (--calls === 0 && !s.destroyed) s.setTimeout(limits.idleTimeoutMs);
     });
   });
   s.on("timeout", () => {
     if (calls > 0 || s.closed) return;
-    events.timedOut(called || limits.headerTimeoutMs === 0 ? "idle" : "header", addr);
-    // A GOAWAY first, so the client knows to open a new connection for its next call.
-    s.close();
-    setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+    events.timedOut("idle", addr);
+    closeSession(s);
   });
+}
+
+/** A GOAWAY first, so the client knows to open a new connection for its next call. */
+function closeSession(s: http2.ServerHttp2Session): void {
+  if (s.closed || s.destroyed) return;
+  s.close();
+  setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
 }
 
 /** A GOAWAY (REFUSED_STREAM) whose debug data names the cap, then the session is destroyed. */

@@ -222,11 +222,20 @@ Deno.test("--connection-gate=false: Deno.serve listens on the port itself", asyn
   assert.deepEqual(ports.sort(), [bus.port, bus.grpcPort].sort());
 });
 
-Deno.test("the native gRPC port: sessions over the cap get GOAWAY; idle ones close; a quiet call is not cut", async () => {
+Deno.test("the native gRPC port: silent and idle sessions close; sessions over the cap get GOAWAY; a quiet call is not cut", async () => {
   await using bus = await startBus([
     "--max-connections-per-address=1",
+    "--header-timeout=500ms",
     "--idle-timeout=1s",
   ]);
+  // A connection that never sends the HTTP/2 preface: closed at the header timeout.
+  const silent = await readToEnd(await Deno.connect({ port: bus.grpcPort }), 5_000);
+  assert.equal(silent.how, "eof");
+  assert.ok(silent.afterMs > 300 && silent.afterMs < 3_000, `closed after ${silent.afterMs} ms`);
+  assert.equal(
+    await metric(bus, 'jimbot_connections_timed_out_total{listener="grpc",timeout="header"}'),
+    1,
+  );
   const url = `http://127.0.0.1:${bus.grpcPort}`;
   const first = http2.connect(url);
   await new Promise((r) => first.once("connect", r));
