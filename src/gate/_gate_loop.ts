@@ -13,7 +13,7 @@ import { type ConnectionCap, type FromGate, type GateSettings, PORTS } from "./p
  */
 const REFUSING_SHARE = 8;
 const MAX_REFUSING = 512;
-/** How long a refused client may take to read the refusal and close. */
+/** How long a refused client may take to send its request, read the refusal and close. */
 const REFUSE_LINGER_MS = 1_000;
 /** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
 const ACCEPT_BACKOFF_MS = 100;
@@ -147,8 +147,9 @@ export class GateLoop {
   }
 
   /**
-   * A short 503 naming the cap, then the connection is closed (after the client has had a
-   * moment to read it); a TLS connection is just closed, the gate cannot speak inside it.
+   * A short 503 naming the cap in answer to the client's request, then the connection is closed
+   * (after the client has had a moment to read it); a TLS connection is just closed, the gate
+   * cannot speak inside it.
    */
   #refuse(client: Deno.TcpConn, cap: ConnectionCap, host: string, limit: number): void {
     this.#post({ t: "refused", cap, host, limit });
@@ -168,10 +169,13 @@ export class GateLoop {
         } catch { /* already closed */ }
       };
       try {
+        // The answer follows the client's request: an HTTP client does not expect one before
+        // it has sent its request (a client that sends nothing is closed unanswered).
+        const sink = new Uint8Array(4096);
+        if (await client.read(sink) === null) return;
         await client.write(refusal(cap, host, limit));
         await client.closeWrite();
         // Read and drop what the client sent, so that closing does not reset the refusal away.
-        const sink = new Uint8Array(4096);
         while (await client.read(sink) !== null);
       } catch {
         /* gone, or the linger timer closed it */

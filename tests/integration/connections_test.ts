@@ -155,7 +155,9 @@ Deno.test("connections over the per-address and total caps get a 503 naming the 
   ]);
   const held = [await Deno.connect({ port: bus.port }), await Deno.connect({ port: bus.port })];
   await sleep(200);
-  const third = await readToEnd(await Deno.connect({ port: bus.port }), 3_000);
+  const refused = await Deno.connect({ port: bus.port });
+  await refused.write(enc.encode(GET_HEALTH));
+  const third = await readToEnd(refused, 3_000);
   assert.equal(third.how, "eof");
   assert.match(third.text, /^HTTP\/1\.1 503/);
   assert.match(third.text, /connection: close/i);
