@@ -14,6 +14,8 @@
  *                           deno run -A bench/profile_top.ts DIR/<store>-<mode>.cpuprofile)
  *     [--v8-flags=A,B]      V8 flags for the bus (default: those of `deno task start`)
  *     [--bus-args="--analytics=false …"]  extra bus options (what a feature costs)
+ *     [--gate=on|off|both]  the connection gate in front of Deno.serve (on, the default, as
+ *                           the bus runs; both: each run also without it, to see its cost)
  * @module
  */
 import { FIXTURES, RunningBus } from "../tests/integration/_bus.ts";
@@ -29,6 +31,8 @@ const PROFILE_DIR: string | undefined = args["cpu-prof"];
 /** As shipped (the start task's V8 flags) unless given; `--v8-flags=` measures V8's defaults. */
 const V8_FLAGS: string | undefined = args["v8-flags"] ?? shippedV8Flags();
 const BUS_ARGS: string[] = args["bus-args"]?.split(" ").filter(Boolean) ?? [];
+const GATES: boolean[] = { on: [true], off: [false], both: [true, false] }[args.gate ?? "on"] ??
+  [true];
 
 interface WrkResult {
   requestsPerS: number;
@@ -197,8 +201,13 @@ function report(
 
 type Mode = "single" | "batch";
 
-async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise<WrkResult> {
-  const name = `${store}-${mode}`;
+async function benchBus(
+  store: string,
+  mode: Mode,
+  baseline: WrkResult,
+  gate = true,
+): Promise<WrkResult> {
+  const name = `${store}-${mode}${gate ? "" : "-nogate"}`;
   const denoFlags = [
     ...PROFILE_DIR
       ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
@@ -208,10 +217,9 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
   await using bus = await RunningBus.start([
     "--log-level=info",
     `--log-store=${store}`,
+    `--connection-gate=${gate}`,
     ...BUS_ARGS,
-  ], {
-    denoFlags,
-  });
+  ], { denoFlags });
   const cpuBefore = cpuSeconds(bus.pid);
   const mainBefore = cpuSeconds(bus.pid, bus.pid);
   const r = await runWrk(bus.url, wrkScript(mode));
@@ -224,6 +232,7 @@ async function benchBus(store: string, mode: Mode, baseline: WrkResult): Promise
   const ratio = (r.requestsPerS * perRequest) / baseline.requestsPerS;
   report(`ingest ${mode === "single" ? "single events" : "50-event batches"}`, r, perRequest, {
     log_store: store,
+    connection_gate: gate,
     events_per_s_over_baseline_requests_per_s: Number(ratio.toFixed(3)),
     peak_rss_mb: Math.round(rss),
     bus_cpu_cores: share(busCpu),
@@ -274,7 +283,10 @@ if (import.meta.main) {
     const rates = new Map<string, number[]>(STORES.map((s) => [s, []]));
     for (let round = 0; round < REPEAT; round++) {
       for (const store of STORES) {
-        rates.get(store)!.push((await benchBus(store, mode, baseline)).requestsPerS);
+        for (const [i, gate] of GATES.entries()) {
+          const r = await benchBus(store, mode, baseline, gate);
+          if (i === 0) rates.get(store)!.push(r.requestsPerS);
+        }
       }
     }
     if (STORES.length > 1) {

@@ -33,6 +33,22 @@ export interface AdmissionLimits {
   readonly heavyRate: number;
 }
 
+/**
+ * Connections on both ports (docs/security.md#open-files-and-idle-connections): caps and the
+ * timeouts that close sockets. On the main port a gate enforces them in front of Deno.serve.
+ */
+export interface ConnectionLimits {
+  /** false: Deno.serve listens on --port itself (no caps, no timeouts of its own). */
+  readonly gate: boolean;
+  /** Open connections per port; 0 = derived from the open-file limit at start. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** A new connection's first request (its headers) must arrive within this; 0 = no limit. */
+  readonly headerTimeoutMs: number;
+  /** A connection with no request in flight and no bytes either way is closed after this. */
+  readonly idleTimeoutMs: number;
+}
+
 /** Size and time limits on what clients may send. */
 export interface Limits {
   readonly maxBodyBytes: number;
@@ -130,6 +146,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Requests, body bytes, streams and rates one client may take (docs/security.md). */
   readonly admission: AdmissionLimits;
+  /** Connection caps and timeouts on both ports (docs/security.md). */
+  readonly connections: ConnectionLimits;
 }
 
 /** Commands one POST may queue (not an option). */
@@ -238,6 +256,36 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt("body-timeout", "time for a request body to arrive (408 after)", "30s", (d, v, n) => {
     d.limits.bodyTimeoutMs = duration(v, n, 1);
   }),
+  opt(
+    "max-connections",
+    "open connections per port (auto: from the open-file limit)",
+    "auto",
+    (d, v, n) => {
+      d.connections.maxConnections = v === "auto" ? 0 : integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt(
+    "max-connections-per-address",
+    "open connections from one client address, per port",
+    "256",
+    (d, v, n) => {
+      d.connections.maxConnectionsPerAddress = integer(v, n, 1, 1_000_000);
+    },
+  ),
+  opt("header-timeout", "time for a new connection's first request (0: none)", "10s", (d, v, n) => {
+    d.connections.headerTimeoutMs = duration(v, n, 0);
+  }),
+  opt("idle-timeout", "close connections idle this long (0: never)", "60s", (d, v, n) => {
+    d.connections.idleTimeoutMs = duration(v, n, 0);
+  }),
+  opt(
+    "connection-gate",
+    "enforce the connection caps and timeouts on --port (true/false)",
+    "true",
+    (d, v, n) => {
+      d.connections.gate = bool(v, n);
+    },
+  ),
   opt("retention-max-age", "delete events older than this (0: never)", "30d", (d, v, n) => {
     d.retention.maxAgeMs = duration(v, n, 0);
   }),
@@ -493,6 +541,13 @@ export function defaultConfig(): Config {
       maxStreamsPerClient: 0,
       ingestRate: 0,
       heavyRate: 0,
+    },
+    connections: {
+      gate: true,
+      maxConnections: 0,
+      maxConnectionsPerAddress: 0,
+      headerTimeoutMs: 0,
+      idleTimeoutMs: 0,
     },
   };
   for (const spec of OPTIONS) {

@@ -68,6 +68,9 @@ export class BusMetrics implements IngestObserver, CommitObserver, BusObserver {
   readonly #subscribers: client.Gauge<"protocol">;
   readonly #delivered: client.Counter<"protocol">;
   readonly #credits: client.Gauge;
+  readonly #connectionsRefused: client.Counter<"listener" | "cap">;
+  readonly #connectionsTimedOut: client.Counter<"listener" | "timeout">;
+  readonly #openConnections = new Map<string, () => number>();
   #stream: StreamState | undefined;
 
   constructor() {
@@ -141,6 +144,29 @@ export class BusMetrics implements IngestObserver, CommitObserver, BusObserver {
       help: "Credits granted by Stream clients and not yet used (events the bus may still send).",
       registers,
     });
+    this.#connectionsRefused = new client.Counter({
+      name: "jimbot_connections_refused_total",
+      help: "Connections refused over a cap, by listener (http, grpc) and cap (total, " +
+        "per_address).",
+      labelNames: ["listener", "cap"],
+      registers,
+    });
+    this.#connectionsTimedOut = new client.Counter({
+      name: "jimbot_connections_timed_out_total",
+      help: "Connections closed by a timeout, by listener and timeout (header, idle).",
+      labelNames: ["listener", "timeout"],
+      registers,
+    });
+    const open = this.#openConnections;
+    new client.Gauge({
+      name: "jimbot_connections_open",
+      help: "Connections open, by listener (http, grpc).",
+      labelNames: ["listener"],
+      registers,
+      collect() {
+        for (const [listener, count] of open) this.set({ listener }, count());
+      },
+    });
     const stream = () => this.#stream;
     new client.Gauge({
       name: "jimbot_consumer_group_lag",
@@ -203,6 +229,19 @@ export class BusMetrics implements IngestObserver, CommitObserver, BusObserver {
   /** Where the consumer-group lag gauge reads from (set once the bus is open). */
   watchStream(state: StreamState): void {
     this.#stream = state;
+  }
+
+  /** Where the open-connections gauge of a listener reads from. */
+  watchConnections(listener: string, count: () => number): void {
+    this.#openConnections.set(listener, count);
+  }
+
+  connectionRefused(listener: string, cap: string): void {
+    this.#connectionsRefused.inc({ listener, cap });
+  }
+
+  connectionTimedOut(listener: string, timeout: string): void {
+    this.#connectionsTimedOut.inc({ listener, timeout });
   }
 
   subscribers(protocol: string, delta: number): void {

@@ -178,8 +178,22 @@ export function holdStream(req: Request, release: Release): void {
   streamEnds.set(req, release);
 }
 
-/** Frees the upgrade's stream slot when the socket closes (ws.ts calls it). */
+const upgrades = new WeakMap<Request, WebSocket>();
+
+/**
+ * Frees the upgrade's stream slot when the socket closes (ws.ts calls it for every upgrade), and
+ * remembers the socket for {@linkcode upgradedSocket}.
+ */
 export function releaseStreamOnClose(req: Request, socket: WebSocket): void {
+  upgrades.set(req, socket);
   const release = streamEnds.get(req);
   if (release) socket.addEventListener("close", release, { once: true });
+}
+
+/**
+ * The WebSocket a request was upgraded to: the listener counts the connection busy until it
+ * closes (an upgrade's answer is sent at once, the connection lives on).
+ */
+export function upgradedSocket(req: Request): WebSocket | undefined {
+  return upgrades.get(req);
 }

@@ -8,6 +8,7 @@ export {
   holdStream,
   releaseStreamOnClose,
   releaseWithBody,
+  upgradedSocket,
   workClass,
 } from "./admission.ts";
 export { requiredScope } from "./request_scope.ts";

@@ -28,7 +28,9 @@ export function errorResponse(err: unknown, logger: Logger): Response {
   const headers: Record<string, string> = {};
   if (err.opts.retryAfterS !== undefined) headers["retry-after"] = String(err.opts.retryAfterS);
   if (err.opts.allow) headers["allow"] = err.opts.allow.join(", ");
-  if (err.kind === "timeout") headers["connection"] = "close";
+  // The body was not (wholly) read: the connection cannot carry another request, so the
+  // listener closes it once this answer is out.
+  if (err.kind === "timeout" || err.kind === "too_large") headers["connection"] = "close";
   return json(
     HTTP_STATUS[err.kind],
     { status: "error", error: err.message, details: err.opts.details ?? [] },

@@ -23,7 +23,7 @@ import { parseStart, parseTopics } from "./_stream_params.ts";
 import { type Identity, identityOf, releaseStreamOnClose, requireScope } from "../auth/mod.ts";
 import { readFrame } from "./ws_frames.ts";
 import { CommandPush } from "./ws_command_push.ts";
-import { type ThrottledWarn, throttledWarn } from "./_throttled_warn.ts";
+import { type ThrottledWarn, throttledWarn } from "../throttled_warn.ts";
 
 export const WS_PATH = "/api/v1/ws";
 /** Above this many unsent bytes the socket stops reading the log until the client catches up. */

@@ -1,6 +1,8 @@
 /**
  * The native gRPC listener (grpcio, tonic): node:http2 with connectNodeAdapter, running the same
  * service registrations as the main port. Cleartext h2c, or TLS when a certificate is given.
+ * node:http2 exposes each connection (its session and socket), so the connection caps and
+ * timeouts of the main port's gate are applied here directly.
  * @module
  */
 import * as http2 from "node:http2";
@@ -31,17 +33,37 @@ export interface GrpcServerOptions extends RpcOptions {
   readonly guard: Guard;
   /** The same limits on calls in flight, streams and rates as the main port. */
   readonly admission: Admission;
+  /** The main port's connection caps and timeouts, applied to HTTP/2 sessions here. */
+  readonly connections: ConnectionLimits;
+  readonly connectionEvents: ConnectionEvents;
+}
+
+/** Connections (HTTP/2 sessions) in total and per client address; timeouts in ms, 0 = none. */
+export interface ConnectionLimits {
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** Until its first call, a session gets this long (then it is closed). */
+  readonly headerTimeoutMs: number;
+  /** A session with no call open and no bytes either way is closed after this. */
+  readonly idleTimeoutMs: number;
+}
+
+/** What the caps and timeouts report (metrics and the log). */
+export interface ConnectionEvents {
+  refused(cap: "total" | "per_address", host: string, limit: number): void;
+  timedOut(kind: "header" | "idle", host: string): void;
 }
 
 export interface RunningGrpcServer {
   readonly port: number;
+  /** Sessions open now. */
+  readonly connections: number;
   /** Stops accepting; open calls end through the shutdown signal, then sessions close. */
   close(): Promise<void>;
 }
 
-/** HTTP/2 connections (sessions) on the gRPC port, in total and from one address. */
-const MAX_SESSIONS = 1_024;
-const MAX_SESSIONS_PER_ADDRESS = 128;
+/** How long a refused or timed-out session has to read its GOAWAY before it is destroyed. */
+const CLOSE_GRACE_MS = 100;
 
 export async function startGrpcServer(
   services: readonly ServiceRegistration[],
@@ -84,12 +106,20 @@ export async function startGrpcServer(
     )
     : http2.createServer({}, handler);
   const perAddress = new Map<string, number>();
+  const limits = opts.connections;
   server.on("session", (s) => {
     // Connections are sessions here: capped in total and per client address.
     const addr = s.socket?.remoteAddress ?? "";
     const mine = perAddress.get(addr) ?? 0;
-    if (sessions.size >= MAX_SESSIONS || mine >= MAX_SESSIONS_PER_ADDRESS) {
-      s.destroy();
+    const cap = sessions.size >= limits.maxConnections
+      ? "total"
+      : mine >= limits.maxConnectionsPerAddress
+      ? "per_address"
+      : null;
+    if (cap !== null) {
+      const limit = cap === "total" ? limits.maxConnections : limits.maxConnectionsPerAddress;
+      opts.connectionEvents.refused(cap, addr, limit);
+      refuseSession(s, cap, addr, limit);
       return;
     }
     perAddress.set(addr, mine + 1);
@@ -100,6 +130,7 @@ export async function startGrpcServer(
       if (left === 0) perAddress.delete(addr);
       else perAddress.set(addr, left);
     });
+    timeSession(s, addr, limits, opts.connectionEvents);
   });
   const { promise, resolve, reject } = Promise.withResolvers<number>();
   server.once("error", reject);
@@ -110,6 +141,9 @@ export async function startGrpcServer(
   const port = await promise;
   return {
     port,
+    get connections() {
+      return sessions.size;
+    },
     close() {
       return new Promise<void>((done) => {
         // Sessions that have not closed within the grace period are destroyed.
@@ -124,6 +158,64 @@ export async function startGrpcServer(
       });
     },
   };
+}
+
+/**
+ * The header timeout: a session must open its first call within it. The idle timeout: a session
+ * with no call open and no frames either way is closed after it (a quiet Subscribe never is;
+ * node:http2 counts any frame as activity).
+ */
+function timeSession(
+  s: http2.ServerHttp2Session,
+  addr: string,
+  limits: ConnectionLimits,
+  events: ConnectionEvents,
+): void {
+  let calls = 0;
+  const firstCall = limits.headerTimeoutMs > 0
+    ? setTimeout(() => {
+      events.timedOut("header", addr);
+      closeSession(s);
+    }, limits.headerTimeoutMs)
+    : undefined;
+  s.once("close", () => clearTimeout(firstCall));
+  s.setTimeout(limits.idleTimeoutMs);
+  s.on("stream", (stream: http2.ServerHttp2Stream) => {
+    calls++;
+    clearTimeout(firstCall);
+    stream.once("close", () => {
+      // The timer may have fired while the call was open: start it again from now.
+      if (--calls === 0 && !s.destroyed) s.setTimeout(limits.idleTimeoutMs);
+    });
+  });
+  s.on("timeout", () => {
+    if (calls > 0 || s.closed) return;
+    events.timedOut("idle", addr);
+    closeSession(s);
+  });
+}
+
+/** A GOAWAY first, so the client knows to open a new connection for its next call. */
+function closeSession(s: http2.ServerHttp2Session): void {
+  if (s.closed || s.destroyed) return;
+  s.close();
+  setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+}
+
+/** A GOAWAY (REFUSED_STREAM) whose debug data names the cap, then the session is destroyed. */
+function refuseSession(
+  s: http2.ServerHttp2Session,
+  cap: "total" | "per_address",
+  addr: string,
+  limit: number,
+): void {
+  const why = cap === "total"
+    ? `the bus holds ${limit} gRPC connections, its limit (--max-connections)`
+    : `the bus holds ${limit} gRPC connections from ${addr} (--max-connections-per-address)`;
+  try {
+    s.goaway(http2.constants.NGHTTP2_REFUSED_STREAM, 0, new TextEncoder().encode(why));
+  } catch { /* already gone */ }
+  setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
 }
 
 function guardRequest(req: http2.Http2ServerRequest, tls: boolean) {

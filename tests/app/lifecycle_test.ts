@@ -1,7 +1,7 @@
 // Start and stop of the real listeners, in process: a start that fails half-way leaves nothing
 // open (the port and the data dir start again; Deno's resource and op sanitizers, switched on
-// here, fail the test on a leaked database, file or timer), and a stop closes connections that
-// are still busy after --shutdown-timeout.
+// here, fail the test on a leaked database, file or timer), and a stop answers new requests 503
+// (closing their connections) and closes connections that are still busy after --shutdown-timeout.
 import assert from "node:assert/strict";
 import { StartupError } from "../../src/errors.ts";
 import { startApp } from "../../src/server.ts";
@@ -59,7 +59,28 @@ Deno.test("stop closes connections still busy after --shutdown-timeout", async (
   await sent;
   await new Promise((r) => setTimeout(r, 100));
   const started = performance.now();
-  await running.stop();
+  const stopped = running.stop();
+  // While it stops (the HTTP listener's turn comes after the gRPC one's), a new request is
+  // answered 503 with connection: close, and its connection ends.
+  let answer = "";
+  for (let i = 0; i < 50 && !answer.startsWith("HTTP/1.1 503"); i++) {
+    const late = await Deno.connect({ hostname: "127.0.0.1", port: running.port });
+    await late.write(new TextEncoder().encode("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    answer = "";
+    const buf = new Uint8Array(4096);
+    const read = (async () => {
+      for (let n; (n = await late.read(buf)) !== null;) {
+        answer += new TextDecoder().decode(buf.subarray(0, n));
+      }
+    })();
+    // A 200 (not stopping yet) leaves the connection open: try again on a new one.
+    await Promise.race([read, new Promise((r) => setTimeout(r, 20))]);
+    if (answer.startsWith("HTTP/1.1 503")) await read;
+    late.close();
+    await read.catch(() => {});
+  }
+  assert.match(answer, /^HTTP\/1\.1 503[^]*connection: close[^]*The bus is shutting down/);
+  await stopped;
   const took = performance.now() - started;
   const outcome = await stuck; // the closed connection also cancelled the body stream
   assert.ok(outcome instanceof Error, `the busy request got an answer: ${outcome}`);

@@ -1,5 +1,5 @@
 // Connection and memory bounds against the real bus: thousands of idle connections under a low
-// open-file limit, a flood of 15 MB bodies, per-client rates, stream caps and in-flight caps.
+// open-file limit (capped per address, closed at the header timeout), a flood of 15 MB bodies, per-client rates, stream caps and in-flight caps.
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
@@ -9,6 +9,9 @@ import { startBus } from "./_bus.ts";
 import { grpcClient } from "./_stream_client.ts";
 
 const IDLE = 2_000;
+/** The default --max-connections-per-address; the test's connections all come from 127.0.0.1. */
+const PER_ADDRESS = 256;
+const HEADER_TIMEOUT_S = 3;
 const BATCH = "/api/v1/events/batch";
 /** The test itself holds IDLE sockets: its own soft limit (Deno raises it to the hard one). */
 const ownLimit = Number(
@@ -24,32 +27,91 @@ async function peakRssMb(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-Deno.test(`${IDLE} idle connections under a soft open-file limit of 1,024: the bus stays healthy`, {
-  ignore: !canOpenIdle,
-}, async () => {
-  // Deno's runtime raises the soft limit to the hard one at start; this proves it still does.
-  await using bus = await startBus([], { softOpenFiles: 1024 });
-  const conns: Deno.Conn[] = [];
+Deno.test(
+  `${IDLE} idle connections under a soft open-file limit of 1,024: those over the per-address cap are refused, slow headers are closed, other clients are answered`,
+  {
+    ignore: !canOpenIdle,
+  },
+  async () => {
+    // Deno's runtime raises the soft limit to the hard one at start; this proves it still does.
+    await using bus = await startBus([`--header-timeout=${HEADER_TIMEOUT_S}s`], {
+      softOpenFiles: 1024,
+    });
+    const conns: Deno.Conn[] = [];
+    /** When each connection was opened. */
+    const openedAt: number[] = [];
+    const other = Deno.createHttpClient({ localAddress: "127.0.0.2" });
+    try {
+      const partial = new TextEncoder().encode("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+      for (let i = 0; i < IDLE; i++) {
+        const conn = await Deno.connect({ port: bus.port });
+        conns.push(conn);
+        openedAt.push(performance.now());
+        // Every other one starts a request and stops mid-headers (slowloris); the rest send
+        // nothing.
+        if (i % 2 === 0) await conn.write(partial).catch(() => {});
+      }
+      // Another address is a new client with its own budget: answered at once, reads and writes.
+      const started = performance.now();
+      const health = await fetch(`${bus.url}/health`, { client: other });
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      const posted = await fetch(`${bus.url}/api/v1/events`, {
+        client: other,
+        method: "POST",
+        body: JSON.stringify({ type: "HEARTBEAT" }),
+        headers: { "content-type": "application/json", ...bus.auth },
+      });
+      assert.equal(posted.status, 200, await posted.text());
+      assert.ok(performance.now() - started < 5_000);
+      // Every connection ends: those over the cap at once (a 503 naming it in answer to their
+      // bytes; closed unanswered if they sent none, or while too many refusals linger), the
+      // admitted ones at the header timeout.
+      const ends = await Promise.all(conns.map(async (c, i) => {
+        const end = await endOf(c, (HEADER_TIMEOUT_S + 5) * 1000);
+        return { ...end, afterMs: end.atMs - openedAt[i] };
+      }));
+      // Refusals end within a second of their connection (the refusal's linger), held ones at
+      // the header timeout.
+      const held = ends.filter((e) => e.afterMs > (HEADER_TIMEOUT_S - 1) * 1000);
+      assert.equal(held.length, PER_ADDRESS, "the cap admitted exactly its share");
+      assert.ok(held.every((e) => e.closed && e.text === ""), "held ones closed, unanswered");
+      const refused = ends.filter((e) => !held.includes(e));
+      assert.ok(refused.every((e) => e.closed && !e.text.includes(" 200 ")));
+      const answered = refused.filter((e) => e.text !== "");
+      assert.ok(answered.length > 0);
+      for (const e of answered) assert.match(e.text, /^HTTP\/1\.1 503[^]*"per_address"/);
+    } finally {
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed by the bus */ }
+      }
+      other.close();
+    }
+    // The slots are free again for this address too.
+    assert.equal((await bus.get("/health")).status, 200);
+    assert.doesNotMatch(bus.logs, /Too many open files/);
+  },
+);
+
+/** Reads a connection until the bus closes it (or the deadline); when, and what it sent. */
+async function endOf(conn: Deno.Conn, deadlineMs: number) {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  let closed = true;
+  const timer = setTimeout(() => {
+    closed = false;
+    conn.close();
+  }, deadlineMs);
   try {
-    for (let i = 0; i < IDLE; i++) conns.push(await Deno.connect({ port: bus.port }));
-    // Half of them start a request and stop mid-headers (slowloris).
-    const partial = new TextEncoder().encode("GET /health HTTP/1.1\r\nHost: localhost\r\n");
-    await Promise.all(conns.slice(0, IDLE / 2).map((c) => c.write(partial)));
-    await new Promise((r) => setTimeout(r, 500));
-    const started = performance.now();
-    const health = await fetch(`${bus.url}/health`);
-    assert.equal(health.status, 200);
-    await health.body?.cancel();
-    const posted = await bus.post("/api/v1/events", JSON.stringify({ type: "HEARTBEAT" }));
-    assert.equal(posted.status, 200, posted.text);
-    assert.ok(performance.now() - started < 5_000);
-  } finally {
-    for (const c of conns) c.close();
-  }
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal((await bus.get("/health")).status, 200);
-  assert.doesNotMatch(bus.logs, /Too many open files/);
-});
+    for (let n; (n = await conn.read(buf)) !== null;) {
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  } catch { /* reset by the bus, or closed at the deadline */ }
+  clearTimeout(timer);
+  return { text, closed, atMs: performance.now() };
+}
 
 Deno.test("a flood of 15 MB bodies from 16 clients stays under 800 MB RSS; answers are 413 or 429", async () => {
   await using bus = await startBus();

@@ -138,6 +138,9 @@ Deno.test(
     assert.equal(withToken.status, 200);
     // The allow-listed VM's mod: ingest and poll, nothing else.
     assert.equal((await remote(bus.port, BATCH, { body: body(batch(1)) })).status, 200);
+    // Through the connection gate the bus still sees (and logs) the peer's own address.
+    const connected = bus.logs.split("\n").filter((l) => l.includes('"msg":"mod connected"'));
+    assert.deepEqual(connected.map((l) => JSON.parse(l).client), [net.outside]);
     assert.equal((await remote(bus.port, "/api/v1/commands/poll")).status, 200);
     assert.equal((await remote(bus.port, "/api/v1/events")).status, 401);
     const commands = await remote(bus.port, "/api/v1/commands", {

@@ -3,7 +3,7 @@
  * client sending garbage in a loop cannot flood the log.
  * @module
  */
-import type { Logger } from "../logger.ts";
+import type { Logger } from "./logger.ts";
 
 export type ThrottledWarn = (msg: string, fields?: Record<string, unknown>) => void;
 
