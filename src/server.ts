@@ -245,7 +245,9 @@ async function listenHttp(
         logger.warn("shutdown timed out; closing open connections", { requests: inFlight });
       }
       kill.abort();
-      await Promise.all([server.finished, running?.stop()]);
+      // Deno.serve first, so the gate forwards what it wrote last (WebSocket close frames).
+      await server.finished;
+      await running?.stop();
     },
   };
 }

@@ -15,6 +15,8 @@ const REFUSING_SHARE = 8;
 const MAX_REFUSING = 512;
 /** How long a refused client may take to send its request, read the refusal and close. */
 const REFUSE_LINGER_MS = 1_000;
+/** How often a stopping gate looks whether its connections have ended. */
+const STOP_POLL_MS = 10;
 /** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
 const ACCEPT_BACKOFF_MS = 100;
 
@@ -73,13 +75,22 @@ export class GateLoop {
     this.#open.get(up)?.closeAfterAnswer();
   }
 
-  stop(): void {
+  /**
+   * Stops accepting; connections get up to `graceMs` to end by themselves (the bus has closed its
+   * side by now, so what it wrote last, a WebSocket close frame say, still reaches the client),
+   * then every one left is closed.
+   */
+  async stop(graceMs: number): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#sweep);
     try {
       this.#listener.close();
     } catch { /* already closed */ }
+    const deadline = performance.now() + graceMs;
+    while (this.#open.size > 0 && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, STOP_POLL_MS));
+    }
+    clearInterval(this.#sweep);
     for (const conn of [...this.#open.values()]) conn.close();
   }
 

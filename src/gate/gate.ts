@@ -20,6 +20,8 @@ import {
 
 /** How long a request waits for its connection's announcement before it is refused. */
 const PEER_WAIT_MS = 1_000;
+/** How long connections get to end by themselves once the gate stops (the bus's side is closed). */
+const STOP_GRACE_MS = 500;
 /** How long stop() waits for the worker to close its connections before it is terminated. */
 const STOP_WAIT_MS = 2_000;
 
@@ -145,7 +147,7 @@ export async function startGate(settings: GateSettings, events: GateEvents): Pro
         const { promise, resolve } = Promise.withResolvers<void>();
         stopped = resolve;
         const timer = setTimeout(resolve, STOP_WAIT_MS);
-        send({ t: "stop" });
+        send({ t: "stop", graceMs: STOP_GRACE_MS });
         await promise;
         clearTimeout(timer);
         worker.terminate();

@@ -30,8 +30,7 @@ globalThis.addEventListener("message", (event: Event) => {
       loop?.closeAfterAnswer(message.up);
       return;
     case "stop":
-      loop?.stop();
-      post({ t: "stopped" });
+      (loop?.stop(message.graceMs) ?? Promise.resolve()).then(() => post({ t: "stopped" }));
       return;
   }
 });

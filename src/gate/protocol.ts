@@ -31,7 +31,8 @@ export type ToGate =
   /** The app answered `connection: close` on `up` and nothing else is in flight: close it. */
   | { readonly t: "close"; readonly up: number }
   /** Stop listening, close every connection, then answer "stopped". */
-  | { readonly t: "stop" };
+  /** Stop accepting; close what has not ended within `graceMs`. */
+  | { readonly t: "stop"; readonly graceMs: number };
 
 /** Worker → main thread. */
 export type FromGate =
