@@ -3,7 +3,6 @@
  * mirror, and the read side (queries, exports, synergy, patterns) the routes and CLI call.
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
 import type { AnalyticsConfig } from "../config.ts";
 import type { EventLog } from "../log/mod.ts";
 import type { Logger, LogLevel } from "../logger.ts";
@@ -107,15 +106,5 @@ export class Analytics {
     analyticsJobs.killAll();
     await this.#consumer.stop();
     await this.#projection.close();
-  }
-}
-
-/** Runs `fn` on a read-only connection to the analytics file. */
-export function withReader<T>(path: string, fn: (db: DatabaseSync) => T): T {
-  const db = new DatabaseSync(path, { readOnly: true, timeout: 5_000 });
-  try {
-    return fn(db);
-  } finally {
-    db.close();
   }
 }

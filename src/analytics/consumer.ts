@@ -10,7 +10,7 @@ import type { EventLog } from "../log/mod.ts";
 import type { ProjectionWorker } from "./projection.ts";
 
 /** Events read and applied per transaction. */
-export const DEFAULT_BATCH_EVENTS = 2_000;
+const DEFAULT_BATCH_EVENTS = 2_000;
 /**
  * After new events are announced, wait this long before reading them: many small commits then
  * become one message and one SQLite transaction instead of one each.

@@ -1,5 +1,5 @@
 /** Analytics: the log projected into SQLite, read-only SQL, exports, synergy and patterns. */
-export { Analytics, EXPORT_MAX_ROWS, withReader } from "./analytics.ts";
+export { Analytics, EXPORT_MAX_ROWS } from "./analytics.ts";
 export { analyticsRoutes } from "./routes.ts";
 export { analyticsPath, AnalyticsStore } from "./store.ts";
 export { catchUp } from "./consumer.ts";

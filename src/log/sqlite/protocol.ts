@@ -4,7 +4,6 @@
  * thread only reads (WAL lets its reads run beside the writer's commits).
  * @module
  */
-import type { WorkerReply } from "../../ordered_worker.ts";
 
 /**
  * One append round: events at offsets `from`, `from + 1`, … and dead letters at sequences
@@ -54,9 +53,6 @@ export interface WriterAnswer {
   readonly positions?: StoredPositions;
   readonly first?: number;
 }
-
-/** The worker's answer to each request, in request order. */
-export type WriterReply = WorkerReply<WriterAnswer>;
 
 /**
  * SQLite's `synchronous` pragma for the log. FULL (default) fsyncs the WAL at every commit: an
